@@ -1,0 +1,97 @@
+// Stage 2: each chapter's Markdown → a hast tree of its body, through one unified processor (remark →
+// rehype) made of small plugins. Knows the manuscript, nothing of how the book is assembled or printed.
+import type {Root} from 'hast';
+import {headingRank} from 'hast-util-heading-rank';
+import {toString} from 'hast-util-to-string';
+import {visit} from 'unist-util-visit';
+import rehypeEmphasisDots from './rehype-emphasis-dots.js';
+import rehypeHeadingIds from './rehype-heading-ids.js';
+import rehypeLocalImages, {type ImageAsset} from './rehype-local-images.js';
+import remarkChapterHeadings from './remark-chapter-headings.js';
+import remarkCjkLineJoin from './remark-cjk-line-join.js';
+import remarkCommentary from './remark-commentary.js';
+import remarkEditorialQuery from './remark-editorial-query.js';
+import remarkFigure from './remark-figure.js';
+import remarkLiteralDirectives from './remark-literal-directives.js';
+import remarkRefuseHtml from './remark-refuse-html.js';
+import {unified} from 'unified';
+import remarkParse from 'remark-parse';
+import remarkFrontmatter from 'remark-frontmatter';
+import remarkGfm from 'remark-gfm';
+import remarkCjkFriendly from 'remark-cjk-friendly';
+import remarkDirective from 'remark-directive';
+import remarkRehype from 'remark-rehype';
+import type {Chapter, Manuscript} from '../1-manuscript/index.js';
+
+export type {ImageAsset} from './rehype-local-images.js';
+
+export interface Heading {
+  id: string;
+  depth: number;
+  text: string;
+}
+
+export interface ChapterContent {
+  chapter: Chapter;
+  /** The chapter body (without its title, which comes from the frontmatter). */
+  body: Root;
+  /** Section headings (##, ###), for the table of contents and the EPUB navigation. */
+  headings: Heading[];
+  images: ImageAsset[];
+}
+
+export interface MarkdownOptions {
+  /** The build sent to print: placeholders and open queries are errors. */
+  final?: boolean;
+}
+
+export async function renderChapters(manuscript: Manuscript, options: MarkdownOptions = {}): Promise<ChapterContent[]> {
+  const results: ChapterContent[] = [];
+  for (const chapter of manuscript.chapters) results.push(await renderChapter(chapter, manuscript.root, options));
+  return results;
+}
+
+export async function renderChapter(chapter: Chapter, root: string, options: MarkdownOptions = {}): Promise<ChapterContent> {
+  const processor = createProcessor({root, idPrefix: chapter.id, final: options.final});
+  const body = (await processor.run(processor.parse(chapter.file), chapter.file)) as Root;
+  const headings: Heading[] = [];
+  visit(body, 'element', (node) => {
+    const depth = headingRank(node);
+    const isFootnoteLabel = String(node.properties.className ?? '').includes('footnotes-title');
+    if (depth && !isFootnoteLabel) headings.push({id: String(node.properties.id), depth, text: toString(node)});
+  });
+  return {chapter, body, headings, images: chapter.file.data.images ?? []};
+}
+
+interface ProcessorOptions {
+  root: string;
+  idPrefix: string;
+  final?: boolean;
+}
+
+export function createProcessor(options: ProcessorOptions) {
+  return unified()
+    .use(remarkParse)
+    .use(remarkFrontmatter, ['yaml'])
+    .use(remarkGfm)
+    .use(remarkCjkFriendly)
+    .use(remarkDirective)
+    .use(remarkRefuseHtml)
+    .use(remarkFigure, {final: options.final})
+    .use(remarkCommentary)
+    .use(remarkEditorialQuery, {final: options.final})
+    .use(remarkLiteralDirectives, {known: {text: ['query'], block: ['figure', 'commentary']}})
+    .use(remarkChapterHeadings)
+    .use(remarkCjkLineJoin)
+    .use(remarkRehype, {
+      clobberPrefix: `${options.idPrefix}-`,
+      footnoteLabel: '注释',
+      footnoteLabelTagName: 'h2',
+      footnoteLabelProperties: {className: ['footnotes-title']},
+      footnoteBackContent: '↑',
+      footnoteBackLabel: (referenceIndex) => `返回正文第${referenceIndex + 1}处引用`,
+    })
+    .use(rehypeHeadingIds, {prefix: options.idPrefix})
+    .use(rehypeEmphasisDots)
+    .use(rehypeLocalImages, {root: options.root});
+}

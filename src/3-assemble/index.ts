@@ -1,0 +1,192 @@
+// Stage 3: chapters → the typeset book as one HTML page (title page, 版权页, front chapters, table of
+// contents, cases) with its assets: stylesheets, fonts subset to the book's characters, images. Knows
+// the book's structure; nothing of PDF or EPUB.
+import {readdir, readFile} from 'node:fs/promises';
+import path from 'node:path';
+import {fromHtml} from 'hast-util-from-html';
+import {toHtml} from 'hast-util-to-html';
+import {toString} from 'hast-util-to-string';
+import {location} from 'vfile-location';
+import {VFile} from 'vfile';
+import type {BookConfig, Manuscript} from '../1-manuscript/index.js';
+import type {ChapterContent, Heading, ImageAsset} from '../2-markdown/index.js';
+import {reportError} from '../messages.js';
+import {PROJECT_ROOT, STYLES_DIR} from '../project.js';
+import {fontFaceCss, readFaceSpecs, subsetFonts, type SubsetFontFile} from './fonts.js';
+import {renderTemplate} from './templates.js';
+
+export {TemplateError} from './templates.js';
+
+export type PartKind = 'title-page' | 'copyright-page' | 'front' | 'toc' | 'case';
+
+export interface BookPart {
+  /** The id of the part's top element in the HTML; also its EPUB file name. */
+  id: string;
+  kind: PartKind;
+  title: string;
+  /** The part as an HTML fragment. */
+  html: string;
+  /** Starts on a right-hand page in print (a blank verso is inserted before it when needed). */
+  startsOnRecto: boolean;
+  /** Pages of this part carry running heads and folios (never on its opening page). */
+  hasRunningHeads: boolean;
+  headings: Heading[];
+}
+
+export interface Asset {
+  /** Path relative to the HTML page (styles/base.css, fonts/…, images/…). */
+  path: string;
+  data: Uint8Array | string;
+  mediaType: string;
+}
+
+export interface PageGeometry {
+  /** Trim size and bleed, in millimetres. */
+  trim: {width: number; height: number};
+  bleed: number;
+}
+
+export interface AssembledBook {
+  config: BookConfig;
+  parts: BookPart[];
+  /** index.html: the whole book for print. */
+  html: string;
+  /** Files the HTML refers to; the EPUB takes the fonts and images from here. */
+  assets: Asset[];
+  fonts: SubsetFontFile[];
+  images: ImageAsset[];
+  geometry: PageGeometry;
+  /** Every character of the book's text, for the fonts and the 版权页 字数. */
+  text: string;
+}
+
+export interface AssembleResult {
+  book?: AssembledBook;
+  files: VFile[];
+}
+
+/** Print rules per kind of part. */
+const PART_RULES: Record<PartKind, {startsOnRecto: boolean; hasRunningHeads: boolean}> = {
+  'title-page': {startsOnRecto: true, hasRunningHeads: false},
+  'copyright-page': {startsOnRecto: false, hasRunningHeads: false},
+  front: {startsOnRecto: true, hasRunningHeads: true},
+  toc: {startsOnRecto: true, hasRunningHeads: true},
+  case: {startsOnRecto: true, hasRunningHeads: true},
+};
+
+/** Characters printed besides the text: folios (arabic and roman) and the emphasis dot (着重号). */
+const EXTRA_CHARACTERS = '0123456789ivxlcdm\u2022';
+
+const STYLESHEETS = ['styles/fonts.css', 'styles/base.css', 'styles/print.css'];
+
+export async function assembleBook(manuscript: Manuscript, chapters: ChapterContent[]): Promise<AssembleResult> {
+  const config = manuscript.book;
+  const geometry: PageGeometry = {trim: config.trim, bleed: config.bleed};
+  const chapterParts = await Promise.all(chapters.map((content) => chapterPart(content)));
+  const front = chapterParts.filter((part) => part.kind === 'front');
+  const cases = chapterParts.filter((part) => part.kind === 'case');
+  const parts: BookPart[] = [
+    await templatePart('title-page', config.title, 'parts/title-page.html.ejs', {book: config}),
+    await templatePart('copyright-page', '版权页', 'parts/copyright-page.html.ejs', {
+      book: config,
+      trimLabel: `${formatMm(config.trim.width)}毫米×${formatMm(config.trim.height)}毫米`,
+      isbn: config.identifier?.kind === 'isbn' ? config.identifier.value : undefined,
+    }),
+    ...front,
+    await templatePart('toc', '目录', 'parts/toc.html.ejs', {
+      book: config,
+      entries: [...front, ...cases].map((part) => ({
+        id: part.id,
+        kind: part.kind,
+        title: part.title,
+        sections: config.toc === 'sections' ? part.headings.filter((heading) => heading.depth === 2) : [],
+      })),
+    }),
+    ...cases,
+  ];
+
+  const stylesheets = await readStylesheets(geometry);
+  const text = parts.map((part) => toString(fromHtml(part.html, {fragment: true}))).join('\n');
+  const fontText = text + config.title + EXTRA_CHARACTERS + stylesheets.generatedText;
+  const fonts = await subsetFonts(await readFaceSpecs(path.join(STYLES_DIR, 'fonts.yaml')), fontText, PROJECT_ROOT);
+  const files: VFile[] = [];
+  for (const character of fonts.missing) reportMissingGlyph(character, manuscript, chapters, files);
+  if (fonts.missing.length > 0) return {files};
+
+  const images = uniqueImages(chapters);
+  const assets: Asset[] = [
+    {path: 'styles/fonts.css', data: fontFaceCss(fonts.files, '../fonts/'), mediaType: 'text/css'},
+    ...stylesheets.files,
+    ...fonts.files.map((font) => ({path: `fonts/${font.fileName}`, data: font.data, mediaType: 'font/ttf'})),
+    ...images.map((image) => ({path: `images/${image.name}`, data: image.data, mediaType: image.mediaType})),
+  ];
+  const creators = [...(config.authors ?? []), ...(config.editors ?? [])];
+  const html = await renderTemplate('book.html.ejs', {book: config, creators, parts, stylesheets: STYLESHEETS});
+  return {files, book: {config, parts, html, assets, fonts: fonts.files, images, geometry, text}};
+}
+
+async function chapterPart(content: ChapterContent): Promise<BookPart> {
+  const {chapter} = content;
+  const html = await renderTemplate('parts/chapter.html.ejs', {
+    id: chapter.id,
+    kind: chapter.kind,
+    meta: chapter.meta,
+    body: toHtml(content.body),
+  });
+  return {id: chapter.id, kind: chapter.kind, title: chapter.meta.title, html, headings: content.headings, ...PART_RULES[chapter.kind]};
+}
+
+async function templatePart(kind: PartKind, title: string, template: string, data: Record<string, unknown>): Promise<BookPart> {
+  const html = await renderTemplate(template, {id: kind, ...data});
+  return {id: kind, kind, title, html, headings: [], ...PART_RULES[kind]};
+}
+
+/**
+ * The stylesheets in styles/, with the page geometry filled in: `var(--page-width)` and friends cannot
+ * be used inside @page, so the build writes the values there.
+ */
+async function readStylesheets(geometry: PageGeometry): Promise<{files: Asset[]; generatedText: string}> {
+  const mm = (value: number) => `${formatMm(value)}mm`;
+  const values: Record<string, string> = {
+    '--trim-width': mm(geometry.trim.width),
+    '--trim-height': mm(geometry.trim.height),
+    '--bleed': mm(geometry.bleed),
+    '--page-width': mm(geometry.trim.width + 2 * geometry.bleed),
+    '--page-height': mm(geometry.trim.height + 2 * geometry.bleed),
+  };
+  const names = (await readdir(STYLES_DIR)).filter((name) => name.endsWith('.css')).sort();
+  const files: Asset[] = [];
+  let generatedText = '';
+  for (const name of names) {
+    const css = (await readFile(path.join(STYLES_DIR, name), 'utf8')).replace(/var\((--[a-z-]+)\)/g, (whole, variable: string) => values[variable] ?? whole);
+    for (const match of css.matchAll(/content:\s*([^;}]*)/g)) generatedText += match[1]!.replace(/\\([0-9a-f]{1,6})\s?/gi, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)));
+    files.push({path: `styles/${name}`, data: css, mediaType: 'text/css'});
+  }
+  return {files, generatedText};
+}
+
+function uniqueImages(chapters: ChapterContent[]): ImageAsset[] {
+  const byName = new Map<string, ImageAsset>();
+  for (const content of chapters) for (const image of content.images) byName.set(image.name, image);
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Points at the first place the character is written: a chapter, book.yaml, else a style or template. */
+function reportMissingGlyph(character: string, manuscript: Manuscript, chapters: ChapterContent[], files: VFile[]) {
+  const codePoint = `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  const reason = `“${character}” (${codePoint}) is in none of the book’s fonts`;
+  const hint = 'Use another character, or add a face that has it to styles/fonts.yaml.';
+  for (const file of [manuscript.bookFile, ...chapters.map((content) => content.chapter.file)]) {
+    const offset = String(file.value ?? '').indexOf(character);
+    if (offset < 0) continue;
+    reportError(file, reason, location(file).toPoint(offset), 'missing-glyph', hint);
+    return;
+  }
+  const file = new VFile({path: path.join(STYLES_DIR, 'fonts.yaml')});
+  reportError(file, `${reason} (it comes from a template or stylesheet)`, undefined, 'missing-glyph', hint);
+  files.push(file);
+}
+
+function formatMm(value: number): string {
+  return String(Math.round(value * 100) / 100);
+}

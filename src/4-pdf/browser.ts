@@ -1,0 +1,62 @@
+// One Chromium per build (a launch costs ~0.3 s), Debian's or the one PUPPETEER_EXECUTABLE_PATH names.
+// Pages load only the files of this build: every other request is refused, so no text, font or image
+// can come from the network or from elsewhere on the disk.
+import {access, constants} from 'node:fs/promises';
+import path from 'node:path';
+import puppeteer, {type Browser, type Page} from 'puppeteer-core';
+import {isInside} from '../files.js';
+
+export class BrowserUnavailableError extends Error {}
+
+const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+
+async function findChromium(): Promise<string> {
+  const configured = process.env.PUPPETEER_EXECUTABLE_PATH;
+  for (const candidate of configured ? [configured] : CANDIDATES) {
+    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+  }
+  throw new BrowserUnavailableError(configured
+    ? `PUPPETEER_EXECUTABLE_PATH is ${configured}, which is not an executable file`
+    : 'Chromium was not found. Install it (Debian/Ubuntu: apt-get install chromium) or set PUPPETEER_EXECUTABLE_PATH to a Chromium or Chrome binary.');
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return puppeteer.launch({
+    executablePath: await findChromium(),
+    headless: true,
+    // A hung renderer must end the build with an error, not block it for ever.
+    protocolTimeout: 10 * 60_000,
+    timeout: 60_000,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-default-apps',
+      '--disable-extensions',
+      '--no-first-run',
+      '--no-default-browser-check',
+      '--mute-audio',
+      '--font-render-hinting=none',
+    ],
+  });
+}
+
+/** A page that may load only files inside `folder`. Returns the requests it refused. */
+export async function openConfinedPage(browser: Browser, folder: string): Promise<{page: Page; refused: string[]}> {
+  const page = await browser.newPage();
+  const refused: string[] = [];
+  await page.setRequestInterception(true);
+  page.on('request', (request) => {
+    const url = request.url();
+    if (url.startsWith('file://') && isInside(folder, path.normalize(decodeURIComponent(new URL(url).pathname)))) {
+      void request.continue();
+    } else {
+      if (!url.startsWith('data:')) refused.push(url);
+      void request.abort('blockedbyclient');
+    }
+  });
+  return {page, refused};
+}

@@ -1,0 +1,206 @@
+// The last touches Chromium cannot make, done in place with pdf-lib (which keeps Chromium's structure
+// tree and /Lang): running heads and folios printed over each page as artifacts, page labels equal to
+// the printed folios, bookmarks matching the table of contents, metadata, and the page boxes of the
+// two PDFs — the screen PDF cropped to the trim, the print PDF with bleed, crop marks and no links.
+import {
+  cmyk,
+  PDFArray,
+  PDFContentStream,
+  PDFDict,
+  PDFDocument,
+  PDFHexString,
+  PDFName,
+  PDFNumber,
+  PDFOperator,
+  PDFOperatorNames,
+  PDFPage,
+  PDFRef,
+  popGraphicsState,
+  pushGraphicsState,
+} from 'pdf-lib';
+import type {Destination, PageInfo} from './paginate.js';
+
+export interface OutlineEntry {
+  title: string;
+  target: string;
+  children: OutlineEntry[];
+}
+
+export interface DocumentInfo {
+  title: string;
+  subject?: string;
+  authors: string[];
+  keywords: string[];
+  lang: string;
+  date: Date;
+}
+
+export interface FinishInput {
+  body: Uint8Array;
+  furniture: Uint8Array;
+  pages: PageInfo[];
+  destinations: Map<string, Destination>;
+  outline: OutlineEntry[];
+  info: DocumentInfo;
+  /** Trim size and bleed, in millimetres. */
+  trim: {width: number; height: number};
+  bleed: number;
+}
+
+const POINTS_PER_MM = 72 / 25.4;
+/** Crop marks: they start at the bleed edge and are this long; the media leaves this margin around them. */
+const MARK_LENGTH_MM = 5;
+const MARK_MARGIN_MM = 2;
+
+export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Array; print: Uint8Array}> {
+  const document = await PDFDocument.load(input.body, {updateMetadata: false});
+  const pages = document.getPages();
+  if (pages.length !== input.pages.length) throw new Error(`the PDF has ${pages.length} pages, ${input.pages.length} were planned`);
+
+  const furniture = await document.embedPdf(input.furniture, pages.map((_, index) => index));
+  pages.forEach((page, index) => {
+    wrapExistingContent(document, page);
+    const info = input.pages[index]!;
+    if (info.role === 'blank' || !info.part.hasRunningHeads) return;
+    asArtifact(page, () => page.drawPage(furniture[index]!, {x: 0, y: 0}));
+  });
+
+  setPageLabels(document, input.pages);
+  setOutline(document, input.outline, input.destinations);
+  setInfo(document, input.info);
+
+  const mm = (value: number) => value * POINTS_PER_MM;
+  const trimBox = (page: PDFPage) => {
+    const {width, height} = page.getSize();
+    const x = (width - mm(input.trim.width)) / 2;
+    const y = (height - mm(input.trim.height)) / 2;
+    return {x, y, width: mm(input.trim.width), height: mm(input.trim.height)};
+  };
+
+  for (const page of pages) {
+    const trim = trimBox(page);
+    page.setMediaBox(trim.x, trim.y, trim.width, trim.height);
+    page.setCropBox(trim.x, trim.y, trim.width, trim.height);
+    page.setTrimBox(trim.x, trim.y, trim.width, trim.height);
+    page.setBleedBox(trim.x, trim.y, trim.width, trim.height);
+  }
+  const screen = await document.save();
+
+  for (const page of pages) {
+    const trim = trimBox(page);
+    const bleed = mm(input.bleed);
+    const reach = bleed + mm(MARK_LENGTH_MM + MARK_MARGIN_MM);
+    page.setMediaBox(trim.x - reach, trim.y - reach, trim.width + 2 * reach, trim.height + 2 * reach);
+    page.setCropBox(trim.x - reach, trim.y - reach, trim.width + 2 * reach, trim.height + 2 * reach);
+    page.setBleedBox(trim.x - bleed, trim.y - bleed, trim.width + 2 * bleed, trim.height + 2 * bleed);
+    page.setTrimBox(trim.x, trim.y, trim.width, trim.height);
+    drawCropMarks(page, trim, bleed, mm(MARK_LENGTH_MM));
+    page.node.delete(PDFName.of('Annots'));
+  }
+  const print = await document.save();
+  return {screen, print};
+}
+
+/** Chromium leaves its coordinate flip in force at the end of a page: fence it in q … Q. */
+function wrapExistingContent(document: PDFDocument, page: PDFPage) {
+  page.node.normalize();
+  const start = document.context.register(PDFContentStream.of(document.context.obj({}), [pushGraphicsState()]));
+  const end = document.context.register(PDFContentStream.of(document.context.obj({}), [popGraphicsState()]));
+  page.node.wrapContentStreams(start, end);
+}
+
+/** Page furniture is not part of the text: marked as an artifact, screen readers and text export skip it. */
+function asArtifact(page: PDFPage, draw: () => void) {
+  page.pushOperators(PDFOperator.of(PDFOperatorNames.BeginMarkedContent, [PDFName.of('Artifact')]));
+  draw();
+  page.pushOperators(PDFOperator.of(PDFOperatorNames.EndMarkedContent));
+}
+
+function drawCropMarks(page: PDFPage, trim: {x: number; y: number; width: number; height: number}, offset: number, length: number) {
+  const left = trim.x;
+  const right = trim.x + trim.width;
+  const bottom = trim.y;
+  const top = trim.y + trim.height;
+  // Registration colour, so that the marks appear on every printing plate.
+  const style = {thickness: 0.25, color: cmyk(1, 1, 1, 1)};
+  asArtifact(page, () => {
+    for (const x of [left, right]) {
+      for (const y of [bottom, top]) {
+        const outwardX = x === left ? -1 : 1;
+        const outwardY = y === bottom ? -1 : 1;
+        page.drawLine({start: {x: x + outwardX * offset, y}, end: {x: x + outwardX * (offset + length), y}, ...style});
+        page.drawLine({start: {x, y: y + outwardY * offset}, end: {x, y: y + outwardY * (offset + length)}, ...style});
+      }
+    }
+  });
+}
+
+/** /PageLabels: roman for the front matter, arabic from the first case, as printed. */
+function setPageLabels(document: PDFDocument, pages: PageInfo[]) {
+  const nums: (number | PDFDict)[] = [];
+  pages.forEach((page, index) => {
+    const roman = /^[ivxlcdm]+$/.test(page.label);
+    const previous = pages[index - 1];
+    const previousRoman = previous ? /^[ivxlcdm]+$/.test(previous.label) : undefined;
+    if (index === 0 || roman !== previousRoman) {
+      nums.push(index, document.context.obj({S: roman ? 'r' : 'D', St: roman ? romanValue(page.label) : Number(page.label)}));
+    }
+  });
+  document.catalog.set(PDFName.of('PageLabels'), document.context.obj({Nums: nums}));
+}
+
+function romanValue(label: string): number {
+  const values: Record<string, number> = {i: 1, v: 5, x: 10, l: 50, c: 100, d: 500, m: 1000};
+  let total = 0;
+  [...label].forEach((character, index) => {
+    const value = values[character]!;
+    total += value < (values[label[index + 1] ?? ''] ?? 0) ? -value : value;
+  });
+  return total;
+}
+
+/** Bookmarks built from our table of contents (Chromium's would list every heading of every page). */
+function setOutline(document: PDFDocument, entries: OutlineEntry[], destinations: Map<string, Destination>) {
+  const pageRefs = document.getPages().map((page) => page.ref);
+  const context = document.context;
+  const rootRef = context.nextRef();
+
+  const build = (items: OutlineEntry[], parentRef: PDFRef): {first?: PDFRef; last?: PDFRef; count: number} => {
+    const refs = items.map(() => context.nextRef());
+    let count = 0;
+    items.forEach((item, index) => {
+      const destination = destinations.get(item.target);
+      const children = build(item.children, refs[index]!);
+      const dict = context.obj({
+        Title: PDFHexString.fromText(item.title),
+        Parent: parentRef,
+        ...(index > 0 ? {Prev: refs[index - 1]!} : {}),
+        ...(index < items.length - 1 ? {Next: refs[index + 1]!} : {}),
+        ...(children.first ? {First: children.first, Last: children.last!, Count: children.count} : {}),
+      }) as PDFDict;
+      if (destination) {
+        dict.set(PDFName.of('Dest'), context.obj([pageRefs[destination.page - 1]!, PDFName.of('XYZ'), PDFNumber.of(0), PDFNumber.of(destination.y), PDFNumber.of(0)]) as PDFArray);
+      }
+      context.assign(refs[index]!, dict);
+      count += 1 + children.count;
+    });
+    return {first: refs[0], last: refs.at(-1), count};
+  };
+
+  const top = build(entries, rootRef);
+  context.assign(rootRef, context.obj({Type: 'Outlines', ...(top.first ? {First: top.first, Last: top.last!, Count: top.count} : {})}));
+  document.catalog.set(PDFName.of('Outlines'), rootRef);
+  document.catalog.set(PDFName.of('PageMode'), PDFName.of('UseOutlines'));
+}
+
+function setInfo(document: PDFDocument, info: DocumentInfo) {
+  document.setTitle(info.title, {showInWindowTitleBar: true});
+  if (info.subject) document.setSubject(info.subject);
+  if (info.authors.length > 0) document.setAuthor(info.authors.join('、'));
+  document.setKeywords(info.keywords);
+  document.setLanguage(info.lang);
+  document.setCreator('hangzhou-lujing');
+  document.setProducer('hangzhou-lujing (Chromium, pdf-lib)');
+  document.setCreationDate(info.date);
+  document.setModificationDate(info.date);
+}

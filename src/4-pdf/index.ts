@@ -1,0 +1,102 @@
+// Stage 4: the typeset HTML → the screen PDF and the print PDF, with Chromium (one browser, one tab)
+// and pdf-lib. Knows the assembled book; nothing of the EPUB.
+import path from 'node:path';
+import {pathToFileURL} from 'node:url';
+import type {Browser, Page} from 'puppeteer-core';
+import type {AssembledBook} from '../3-assemble/index.js';
+import {renderTemplate} from '../3-assemble/templates.js';
+import {openConfinedPage} from './browser.js';
+import {finishPdfs, type OutlineEntry} from './finish.js';
+import {paginate, type PageInfo, type PlannedPart} from './paginate.js';
+
+export {BrowserUnavailableError, launchBrowser} from './browser.js';
+export type {PageInfo} from './paginate.js';
+
+export interface PdfOptions {
+  /** Creation date written into the PDFs. */
+  date: Date;
+  /** Upper bound for one Chromium print, so that a hung renderer ends the build. */
+  timeoutMs?: number;
+}
+
+export interface PdfResult {
+  screen: Uint8Array;
+  print: Uint8Array;
+  pages: PageInfo[];
+  /** How many times the book was printed before its page numbers settled. */
+  passes: number;
+  /** Requests Chromium made for something other than this build's files (all refused). */
+  refused: string[];
+}
+
+export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: Browser, options: PdfOptions): Promise<PdfResult> {
+  const {page, refused} = await openConfinedPage(browser, htmlDir);
+  const timeoutMs = options.timeoutMs ?? 5 * 60_000;
+  try {
+    await page.goto(pathToFileURL(path.join(htmlDir, 'index.html')).href, {waitUntil: 'load', timeout: timeoutMs});
+    await fontsLoaded(page);
+    const parts: PlannedPart[] = book.parts.map((part) => ({
+      id: part.id,
+      kind: part.kind,
+      title: part.title,
+      startsOnRecto: part.startsOnRecto,
+      hasRunningHeads: part.hasRunningHeads,
+      anchors: part.headings.map((heading) => heading.id),
+    }));
+    const pagination = await paginate(page, parts, {timeoutMs});
+    const furniture = await printFurniture(page, book, pagination.pages, timeoutMs);
+    const {screen, print} = await finishPdfs({
+      body: pagination.pdf,
+      furniture,
+      pages: pagination.pages,
+      destinations: pagination.destinations,
+      outline: outlineOf(book),
+      info: {
+        title: book.config.title,
+        subject: book.config.subtitle,
+        authors: [...(book.config.authors ?? []), ...(book.config.editors ?? [])],
+        keywords: book.parts.filter((part) => part.kind === 'case').map((part) => part.title),
+        lang: book.config.lang,
+        date: options.date,
+      },
+      trim: book.geometry.trim,
+      bleed: book.geometry.bleed,
+    });
+    return {screen, print, pages: pagination.pages, passes: pagination.passes, refused};
+  } finally {
+    await page.close();
+  }
+}
+
+async function fontsLoaded(page: Page) {
+  await page.evaluate(async () => {
+    await document.fonts.ready;
+  });
+}
+
+/** Running heads and folios: one sheet per page, printed over the pages by finishPdfs. */
+async function printFurniture(page: Page, book: AssembledBook, pages: PageInfo[], timeoutMs: number): Promise<Uint8Array> {
+  const sheets = pages.map((info) => {
+    const furnished = info.role !== 'blank' && info.part.hasRunningHeads;
+    return {
+      side: info.side,
+      // None on a part's opening page; the book's title on versos, the part's on rectos.
+      head: furnished && info.role === 'body' ? (info.side === 'verso' ? book.config.title : info.part.title) : null,
+      folio: furnished ? info.label : null,
+    };
+  });
+  const html = await renderTemplate('furniture.html.ejs', {lang: book.config.lang, pages: sheets});
+  await page.setContent(html, {waitUntil: 'load', timeout: timeoutMs});
+  await fontsLoaded(page);
+  return page.pdf({preferCSSPageSize: true, printBackground: true, tagged: false, timeout: timeoutMs});
+}
+
+function outlineOf(book: AssembledBook): OutlineEntry[] {
+  return book.parts
+    .filter((part) => part.kind === 'front' || part.kind === 'case' || part.kind === 'toc')
+    .map((part) => ({
+      title: part.title,
+      target: part.id,
+      children: part.headings.filter((heading) => heading.depth === 2).map((heading) => ({title: heading.text, target: heading.id, children: []})),
+    }));
+}

@@ -1,0 +1,189 @@
+// Chromium cannot insert the blank page before a case that would start on a verso (`break-before:
+// recto`), nor print target-counter() page numbers. So: print, read from the PDF where every part and
+// section starts (its named destinations), insert blank pages and write the table-of-contents numbers
+// into the page, print again, and repeat until what is printed is what was predicted.
+import {PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRef, type PDFObject} from 'pdf-lib';
+import type {Page} from 'puppeteer-core';
+
+export interface PlannedPart {
+  id: string;
+  kind: string;
+  title: string;
+  startsOnRecto: boolean;
+  hasRunningHeads: boolean;
+  /** Ids inside the part whose pages are wanted too (section headings). */
+  anchors: string[];
+}
+
+export type PageRole = 'opening' | 'body' | 'blank';
+
+export interface PageInfo {
+  /** 1-based position in the PDF. */
+  number: number;
+  /** The printed folio and the PDF page label: “iv”, “17”. */
+  label: string;
+  side: 'recto' | 'verso';
+  role: PageRole;
+  part: PlannedPart;
+}
+
+export interface Destination {
+  /** 1-based page number. */
+  page: number;
+  /** Distance from the page's bottom edge, in PDF points. */
+  y: number;
+}
+
+export interface Pagination {
+  pdf: Uint8Array;
+  pages: PageInfo[];
+  destinations: Map<string, Destination>;
+  passes: number;
+}
+
+export interface PrintOptions {
+  timeoutMs: number;
+}
+
+const MAX_PASSES = 6;
+
+export async function paginate(page: Page, parts: PlannedPart[], options: PrintOptions): Promise<Pagination> {
+  const targets = parts.flatMap((part) => [part.id, ...part.anchors]);
+  // Chromium writes a named destination only for elements that some link points to; hidden links are
+  // enough, and print nothing.
+  await page.evaluate((ids: string[]) => {
+    const holder = document.createElement('div');
+    holder.hidden = true;
+    holder.id = 'page-locators';
+    for (const id of ids) {
+      const link = document.createElement('a');
+      link.href = `#${id}`;
+      holder.append(link);
+    }
+    document.body.append(holder);
+  }, targets);
+
+  for (let pass = 1; pass <= MAX_PASSES; pass++) {
+    const pdf = await printPdf(page, options);
+    const layout = await readLayout(pdf);
+    const starts = parts.map((part) => {
+      const destination = layout.destinations.get(part.id);
+      if (!destination) throw new Error(`the printed PDF has no page for part #${part.id}`);
+      return destination.page;
+    });
+
+    // Parts that start on a verso get a blank page before them, or lose the one an earlier pass added.
+    // Each change moves every later page by one: `shifts[i]` is the move of part i's pages.
+    const blanks = new Set(await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('.blank-page')].map((element) => element.dataset.before!)));
+    const shifts: number[] = [];
+    let shift = 0;
+    parts.forEach((part, index) => {
+      if (part.startsOnRecto && (starts[index]! + shift) % 2 === 0) {
+        shift += blanks.has(part.id) ? -1 : 1;
+        if (blanks.has(part.id)) blanks.delete(part.id);
+        else blanks.add(part.id);
+      }
+      shifts.push(shift);
+    });
+    const pages = describePages(parts, starts.map((start, index) => start + shifts[index]!), layout.pageCount + shift, blanks);
+
+    const labels: [string, string][] = [];
+    parts.forEach((part, index) => {
+      for (const target of [part.id, ...part.anchors]) {
+        const destination = layout.destinations.get(target);
+        if (destination) labels.push([target, pages[destination.page + shifts[index]! - 1]!.label]);
+      }
+    });
+    const changed = await page.evaluate(
+      (wanted: string[], entries: [string, string][]) => {
+        let changes = 0;
+        for (const blank of document.querySelectorAll<HTMLElement>('.blank-page')) {
+          if (!wanted.includes(blank.dataset.before!)) {
+            blank.remove();
+            changes++;
+          }
+        }
+        for (const id of wanted) {
+          if (document.querySelector(`.blank-page[data-before="${id}"]`)) continue;
+          const blank = document.createElement('div');
+          blank.className = 'blank-page';
+          blank.dataset.before = id;
+          blank.setAttribute('aria-hidden', 'true');
+          document.getElementById(id)!.before(blank);
+          changes++;
+        }
+        const byId = new Map(entries);
+        for (const element of document.querySelectorAll<HTMLElement>('[data-page-of]')) {
+          const label = byId.get(element.dataset.pageOf!) ?? '?';
+          if (element.textContent !== label) {
+            element.textContent = label;
+            changes++;
+          }
+        }
+        return changes;
+      },
+      [...blanks],
+      labels,
+    );
+    if (changed === 0) return {pdf, pages, destinations: layout.destinations, passes: pass};
+  }
+  throw new Error(`the page numbers did not settle after ${MAX_PASSES} passes`);
+}
+
+/** Folios: lower-case roman for the front matter, arabic from the first case, which is page 1. */
+function describePages(parts: PlannedPart[], starts: number[], pageCount: number, blanksBefore: Set<string>): PageInfo[] {
+  const firstCase = parts.findIndex((part) => part.kind === 'case');
+  const bodyStart = firstCase >= 0 ? starts[firstCase]! : pageCount + 1;
+  const blankPages = new Set(parts.flatMap((part, index) => (blanksBefore.has(part.id) ? [starts[index]! - 1] : [])));
+  const pages: PageInfo[] = [];
+  let partIndex = 0;
+  for (let number = 1; number <= pageCount; number++) {
+    while (partIndex + 1 < parts.length && starts[partIndex + 1]! <= number) partIndex++;
+    pages.push({
+      number,
+      label: number >= bodyStart ? String(number - bodyStart + 1) : toRoman(number),
+      side: number % 2 === 1 ? 'recto' : 'verso',
+      role: starts[partIndex] === number ? 'opening' : blankPages.has(number) ? 'blank' : 'body',
+      part: parts[partIndex]!,
+    });
+  }
+  return pages;
+}
+
+function toRoman(value: number): string {
+  const numerals: [number, string][] = [[1000, 'm'], [900, 'cm'], [500, 'd'], [400, 'cd'], [100, 'c'], [90, 'xc'], [50, 'l'], [40, 'xl'], [10, 'x'], [9, 'ix'], [5, 'v'], [4, 'iv'], [1, 'i']];
+  let result = '';
+  for (const [amount, numeral] of numerals) {
+    while (value >= amount) {
+      result += numeral;
+      value -= amount;
+    }
+  }
+  return result;
+}
+
+export async function printPdf(page: Page, options: PrintOptions): Promise<Uint8Array> {
+  return page.pdf({preferCSSPageSize: true, printBackground: true, tagged: true, outline: false, timeout: options.timeoutMs});
+}
+
+/** Page count and named destinations (catalog /Dests, 1-based pages) of a Chromium PDF. */
+export async function readLayout(pdf: Uint8Array): Promise<{pageCount: number; destinations: Map<string, Destination>}> {
+  const document = await PDFDocument.load(pdf, {updateMetadata: false});
+  const pageNumbers = new Map<string, number>();
+  document.getPages().forEach((page, index) => pageNumbers.set(page.ref.toString(), index + 1));
+  const destinations = new Map<string, Destination>();
+  const dests = document.catalog.lookupMaybe(PDFName.of('Dests'), PDFDict);
+  for (const [name, value] of dests?.entries() ?? []) {
+    const array = document.context.lookup(value as PDFObject, PDFArray);
+    const ref = array.get(0);
+    const page = ref instanceof PDFRef ? pageNumbers.get(ref.toString()) : undefined;
+    const y = array.lookupMaybe(3, PDFNumber)?.asNumber() ?? 0;
+    if (page) destinations.set(decodeName(name.asString()), {page, y});
+  }
+  return {pageCount: document.getPageCount(), destinations};
+}
+
+/** PDF names escape bytes as #xx: `/case#2D01` → `case-01`. */
+function decodeName(name: string): string {
+  return decodeURIComponent(name.slice(1).replace(/#([0-9a-f]{2})/gi, '%$1'));
+}

@@ -1,0 +1,58 @@
+// Every problem the tool finds is a VFileMessage on the file it concerns, so it carries a position
+// (`path:line:col`), a rule name and an optional hint. The CLI prints them once, at the end.
+import type {Node, Point, Position} from 'unist';
+import type {VFile} from 'vfile';
+import type {VFileMessage} from 'vfile-message';
+
+export type Place = Node | Position | Point | undefined;
+
+export const SOURCE = 'hangzhou-lujing';
+
+function place(file: VFile, reason: string, at: Place, ruleId: string, hint: string | undefined): VFileMessage {
+  const message = file.message(reason, {place: at && 'type' in at ? at.position : at, ruleId, source: SOURCE});
+  if (hint) message.note = hint;
+  return message;
+}
+
+/** A problem that stops the build (exit code 1). */
+export function reportError(file: VFile, reason: string, at: Place, ruleId: string, hint?: string): VFileMessage {
+  const message = place(file, reason, at, ruleId, hint);
+  message.fatal = true;
+  return message;
+}
+
+/** A problem that is printed but lets the build go on. */
+export function reportWarning(file: VFile, reason: string, at: Place, ruleId: string, hint?: string): VFileMessage {
+  const message = place(file, reason, at, ruleId, hint);
+  message.fatal = false;
+  return message;
+}
+
+export function hasErrors(files: Iterable<VFile>): boolean {
+  for (const file of files) if (file.messages.some((message) => message.fatal === true)) return true;
+  return false;
+}
+
+/** The closest of `candidates` to a misspelt `word`, if it is close enough to be a likely typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({length: b.length + 1}, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}

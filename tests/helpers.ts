@@ -1,0 +1,200 @@
+// Readers of the real outputs, independent of the code under test: the text of a PDF (pdf.js, page
+// furniture excluded because it is marked as an artifact), of an EPUB (spine order), and the
+// paragraphs a manuscript should produce.
+import {execFile} from 'node:child_process';
+import {mkdtemp, readdir, readFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {promisify} from 'node:util';
+import {fromHtml} from 'hast-util-from-html';
+import {toString as hastToString} from 'hast-util-to-string';
+import JSZip from 'jszip';
+import type {Nodes as MdastNode, PhrasingContent, Root as MdastRoot} from 'mdast';
+import {toString as mdastToString} from 'mdast-util-to-string';
+import remarkDirective from 'remark-directive';
+import remarkFrontmatter from 'remark-frontmatter';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import {unified} from 'unified';
+import {parse as parseYaml} from 'yaml';
+
+export const PROJECT = path.resolve(import.meta.dirname, '..');
+const run = promisify(execFile);
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the command line as an editor would (`npm run build -- …` runs exactly this). */
+export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  try {
+    const {stdout, stderr} = await run(path.join(PROJECT, 'node_modules/.bin/tsx'), [path.join(PROJECT, 'src/cli.ts'), ...args], {
+      cwd: PROJECT,
+      env: {...process.env, NO_COLOR: '1', ...env},
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return {code: 0, stdout, stderr};
+  } catch (error) {
+    const failed = error as {code?: number; stdout?: string; stderr?: string};
+    return {code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? ''};
+  }
+}
+
+export function temporaryDirectory(prefix: string): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), `${prefix}-`));
+}
+
+export async function findOutput(outDir: string, suffix: string, exclude?: string): Promise<string> {
+  const names = (await readdir(outDir)).filter((name) => name.endsWith(suffix) && !(exclude && name.endsWith(exclude)));
+  if (names.length !== 1) throw new Error(`expected one *${suffix} in ${outDir}, found ${names.join(', ') || 'none'}`);
+  return path.join(outDir, names[0]!);
+}
+
+/** The text of each page, without marked artifacts (running heads, folios, crop marks). */
+export async function pdfPageTexts(file: string): Promise<string[]> {
+  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const document = await pdfjs.getDocument({data: new Uint8Array(await readFile(file)), useSystemFonts: false, disableFontFace: true}).promise;
+  const pages: string[] = [];
+  for (let number = 1; number <= document.numPages; number++) {
+    const page = await document.getPage(number);
+    const content = await page.getTextContent({includeMarkedContent: true});
+    const open: string[] = [];
+    let text = '';
+    for (const item of content.items) {
+      if ('type' in item) {
+        if (item.type === 'beginMarkedContent' || item.type === 'beginMarkedContentProps') open.push((item as {tag?: string}).tag ?? '');
+        else if (item.type === 'endMarkedContent') open.pop();
+      } else if (!open.includes('Artifact')) {
+        text += item.str;
+      }
+    }
+    pages.push(text);
+  }
+  await document.destroy();
+  return pages;
+}
+
+/** The text of the EPUB's content documents, in spine order. */
+export async function epubText(file: string): Promise<string> {
+  const zip = await JSZip.loadAsync(await readFile(file));
+  const opf = await zip.file('OEBPS/content.opf')!.async('string');
+  const hrefs = new Map([...opf.matchAll(/<item id="([^"]+)" href="([^"]+)"/g)].map((match) => [match[1]!, match[2]!]));
+  const spine = [...opf.matchAll(/<itemref idref="([^"]+)"/g)].map((match) => hrefs.get(match[1]!)!);
+  const texts: string[] = [];
+  for (const href of spine) texts.push(hastToString(fromHtml(await zip.file(`OEBPS/${href}`)!.async('string'))));
+  return texts.join('\n');
+}
+
+/**
+ * What every manuscript file must put into the book, in book order: its title block and each
+ * paragraph, heading, caption and signature, each cut into the runs of text that are printed as they
+ * are written (a footnote mark or a query sits between two runs).
+ */
+export async function manuscriptTexts(manuscriptDir: string): Promise<string[][]> {
+  const book = parseYaml(await readFile(path.join(manuscriptDir, 'book.yaml'), 'utf8')) as {front?: string[]; cases?: string[]};
+  const listed = async (key: 'front' | 'cases') =>
+    book[key] ?? (await readdir(path.join(manuscriptDir, key)).catch(() => [] as string[])).filter((name) => name.endsWith('.md')).sort().map((name) => `${key}/${name}`);
+  const files = [...(await listed('front')), ...(await listed('cases'))];
+  const processor = unified().use(remarkParse).use(remarkFrontmatter).use(remarkGfm).use(remarkDirective);
+  const blocks: string[][] = [];
+  for (const file of files) {
+    const tree = processor.parse(await readFile(path.join(manuscriptDir, file), 'utf8')) as MdastRoot;
+    const walk = (node: MdastNode) => {
+      if (node.type === 'yaml') {
+        const meta = parseYaml(node.value) as {title: string; subtitle?: string; authors?: string[]};
+        blocks.push([meta.title], ...(meta.subtitle ? [[meta.subtitle]] : []), ...(meta.authors ?? []).map((name) => [name]));
+      } else if (node.type === 'paragraph' || node.type === 'heading') {
+        blocks.push(runs(node.children));
+      } else if (node.type === 'leafDirective') {
+        blocks.push([mdastToString(node)]);
+      } else if ('children' in node) {
+        node.children.forEach(walk);
+        if (node.type === 'containerDirective') {
+          // The signature closes the block: affiliation and author.
+          const {affiliation, author} = node.attributes ?? {};
+          blocks.push([affiliation, author].filter((value): value is string => Boolean(value)));
+        }
+      }
+    };
+    walk(tree);
+  }
+  return blocks.map((block) => block.map(normalise).filter(Boolean)).filter((block) => block.length > 0);
+}
+
+function runs(children: PhrasingContent[]): string[] {
+  const result: string[] = [''];
+  for (const child of children) {
+    if (child.type === 'footnoteReference' || child.type === 'image' || child.type === 'break') result.push('');
+    else if (child.type === 'textDirective') result.push(mdastToString(child), '');
+    else result[result.length - 1] += mdastToString(child);
+  }
+  return result;
+}
+
+/** Whitespace carries no meaning in Chinese text and comes and goes with line breaks. */
+export function normalise(text: string): string {
+  return text.replace(/\s+/g, '');
+}
+
+/** The blocks not found, in order, in `text`: each run must come after the one before it. */
+export function missingInOrder(blocks: string[][], text: string): string[] {
+  const haystack = normalise(text);
+  const missing: string[] = [];
+  let cursor = 0;
+  for (const block of blocks) {
+    for (const run of block) {
+      const found = haystack.indexOf(run, cursor);
+      if (found < 0) missing.push(run);
+      else cursor = found + run.length;
+    }
+  }
+  return missing;
+}
+
+/** The fonts of a PDF as poppler's pdffonts (the print houses' own check) lists them. */
+export async function pdffonts(file: string): Promise<{name: string; type: string; embedded: boolean}[]> {
+  const {stdout} = await run('pdffonts', [file]);
+  const [header = '', , ...rows] = stdout.split('\n');
+  const column = (title: string) => header.indexOf(title);
+  return rows.filter(Boolean).map((row) => ({
+    name: row.slice(0, column('type')).trim(),
+    type: row.slice(column('type'), column('encoding')).trim(),
+    embedded: row.slice(column('emb'), column('sub')).trim() === 'yes',
+  }));
+}
+
+export interface EpubCheckResult {
+  errors: number;
+  warnings: number;
+  fatals: number;
+  messages: string[];
+}
+
+export async function epubcheck(file: string): Promise<EpubCheckResult> {
+  const dir = await temporaryDirectory('epubcheck');
+  const report = path.join(dir, 'report.json');
+  await run('java', ['-jar', '/usr/share/java/epubcheck.jar', file, '--json', report]).catch(() => undefined);
+  const json = JSON.parse(await readFile(report, 'utf8')) as {
+    checker: {nFatal: number; nError: number; nWarning: number};
+    messages: {severity: string; ID: string; message: string; locations: {path: string; line: number}[]}[];
+  };
+  return {
+    fatals: json.checker.nFatal,
+    errors: json.checker.nError,
+    warnings: json.checker.nWarning,
+    messages: json.messages.map((message) => `${message.severity} ${message.ID} ${message.message} ${message.locations.map((location) => `${location.path}:${location.line}`).join(' ')}`),
+  };
+}
+
+/** A small manuscript in a temporary folder: file path → content. */
+export async function writeManuscript(files: Record<string, string | Uint8Array>): Promise<string> {
+  const {mkdir, writeFile} = await import('node:fs/promises');
+  const root = await temporaryDirectory('manuscript');
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, name)), {recursive: true});
+    await writeFile(path.join(root, name), content);
+  }
+  return root;
+}
