@@ -8,7 +8,7 @@ import type {VFile} from 'vfile';
 import {readManuscript} from './1-manuscript/index.js';
 import {renderChapters} from './2-markdown/index.js';
 import {assembleBook, TemplateError, type AssembledBook} from './3-assemble/index.js';
-import {launchBrowser, renderPdfs} from './4-pdf/index.js';
+import {launchBrowser, renderPdfs, type LayoutReport} from './4-pdf/index.js';
 import {packageEpub} from './5-epub/index.js';
 import {hasErrors} from './messages.js';
 
@@ -35,6 +35,7 @@ export interface BuildStats {
   /** Milliseconds per stage. */
   timings: Record<string, number>;
   sizes: Record<string, number>;
+  layout: LayoutReport;
 }
 
 export interface BuildResult {
@@ -111,6 +112,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         characters: [...book.text.replace(/\s/g, '')].length,
         timings,
         sizes: {pdf: pdf.screen.length, printPdf: pdf.print.length, epub: epub.length},
+        layout: pdf.layout,
       },
     };
   } finally {

@@ -133,9 +133,12 @@ function runs(children: PhrasingContent[]): string[] {
   return result;
 }
 
-/** Whitespace carries no meaning in Chinese text and comes and goes with line breaks. */
+/**
+ * Whitespace carries no meaning in Chinese text and comes and goes with line breaks; Chromium draws
+ * emphasis dots (着重号, U+25CF) as text of their own.
+ */
 export function normalise(text: string): string {
-  return text.replace(/\s+/g, '');
+  return text.replace(/[\s\u25CF]+/g, '');
 }
 
 /** The blocks not found, in order, in `text`: each run must come after the one before it. */

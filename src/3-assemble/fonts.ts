@@ -13,6 +13,8 @@ const faceSchema = z.strictObject({
   family: z.string().min(1),
   weight: z.number().int().min(100).max(900),
   style: z.enum(['normal', 'italic']).default('normal'),
+  /** Take only these characters from this face (a punctuation face for a font with narrow quotes). */
+  characters: z.string().min(1).optional(),
   sources: z.array(z.string().min(1)).min(1),
 });
 
@@ -63,6 +65,7 @@ export async function subsetFonts(faces: FaceSpec[], text: string, projectRoot: 
     const sources = (await Promise.all(face.sources.map((css) => readFontFaceSources(css, projectRoot)))).flat();
     const assigned = new Map<string, string[]>();
     for (const character of characters) {
+      if (face.characters && !face.characters.includes(character)) continue;
       const codePoint = character.codePointAt(0)!;
       for (const source of sources) {
         if (source.ranges && !source.ranges.some(([from, to]) => codePoint >= from && codePoint <= to)) continue;

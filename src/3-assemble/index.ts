@@ -13,7 +13,9 @@ import type {ChapterContent, Heading, ImageAsset} from '../2-markdown/index.js';
 import {reportError} from '../messages.js';
 import {PROJECT_ROOT, STYLES_DIR} from '../project.js';
 import {fontFaceCss, readFaceSpecs, subsetFonts, type SubsetFontFile} from './fonts.js';
+import rehypeBindDashes from './rehype-bind-dashes.js';
 import {renderTemplate} from './templates.js';
+import {unified} from 'unified';
 
 export {TemplateError} from './templates.js';
 
@@ -26,6 +28,8 @@ export interface BookPart {
   title: string;
   /** The part as an HTML fragment. */
   html: string;
+  /** Its text, for the fonts and the 字数. */
+  text: string;
   /** Starts on a right-hand page in print (a blank verso is inserted before it when needed). */
   startsOnRecto: boolean;
   /** Pages of this part carry running heads and folios (never on its opening page). */
@@ -75,7 +79,7 @@ const PART_RULES: Record<PartKind, {startsOnRecto: boolean; hasRunningHeads: boo
 };
 
 /** Characters printed besides the text: folios (arabic and roman) and the emphasis dot (着重号). */
-const EXTRA_CHARACTERS = '0123456789ivxlcdm\u2022';
+const EXTRA_CHARACTERS = '0123456789ivxlcdm\u25CF';
 
 const STYLESHEETS = ['styles/fonts.css', 'styles/base.css', 'styles/print.css'];
 
@@ -106,7 +110,7 @@ export async function assembleBook(manuscript: Manuscript, chapters: ChapterCont
   ];
 
   const stylesheets = await readStylesheets(geometry);
-  const text = parts.map((part) => toString(fromHtml(part.html, {fragment: true}))).join('\n');
+  const text = parts.map((part) => part.text).join('\n');
   const fontText = text + config.title + EXTRA_CHARACTERS + stylesheets.generatedText;
   const fonts = await subsetFonts(await readFaceSpecs(path.join(STYLES_DIR, 'fonts.yaml')), fontText, PROJECT_ROOT);
   const files: VFile[] = [];
@@ -133,13 +137,22 @@ async function chapterPart(content: ChapterContent): Promise<BookPart> {
     meta: chapter.meta,
     body: toHtml(content.body),
   });
-  return {id: chapter.id, kind: chapter.kind, title: chapter.meta.title, html, headings: content.headings, ...PART_RULES[chapter.kind]};
+  return {id: chapter.id, kind: chapter.kind, title: chapter.meta.title, ...typeset(html), headings: content.headings, ...PART_RULES[chapter.kind]};
 }
 
 async function templatePart(kind: PartKind, title: string, template: string, data: Record<string, unknown>): Promise<BookPart> {
   const html = await renderTemplate(template, {id: kind, ...data});
-  return {id: kind, kind, title, html, headings: [], ...PART_RULES[kind]};
+  return {id: kind, kind, title, ...typeset(html), headings: [], ...PART_RULES[kind]};
 }
+
+/** Line-breaking fixes that apply to the whole part, the template's text (titles) included. */
+function typeset(html: string): {html: string; text: string} {
+  const tree = fromHtml(html, {fragment: true});
+  typography.runSync(tree);
+  return {html: toHtml(tree), text: toString(tree)};
+}
+
+const typography = unified().use(rehypeBindDashes).freeze();
 
 /**
  * The stylesheets in styles/, with the page geometry filled in: `var(--page-width)` and friends cannot

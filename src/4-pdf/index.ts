@@ -7,10 +7,12 @@ import type {AssembledBook} from '../3-assemble/index.js';
 import {renderTemplate} from '../3-assemble/templates.js';
 import {openConfinedPage} from './browser.js';
 import {finishPdfs, type OutlineEntry} from './finish.js';
+import {checkLayout, type LayoutReport} from './layout-check.js';
 import {paginate, type PageInfo, type PlannedPart} from './paginate.js';
 
 export {BrowserUnavailableError, launchBrowser} from './browser.js';
 export type {PageInfo} from './paginate.js';
+export type {LayoutReport} from './layout-check.js';
 
 export interface PdfOptions {
   /** Creation date written into the PDFs. */
@@ -25,6 +27,8 @@ export interface PdfResult {
   pages: PageInfo[];
   /** How many times the book was printed before its page numbers settled. */
   passes: number;
+  /** What the layout check measured on the typeset lines. */
+  layout: LayoutReport;
   /** Requests Chromium made for something other than this build's files (all refused). */
   refused: string[];
 }
@@ -44,6 +48,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       anchors: part.headings.map((heading) => heading.id),
     }));
     const pagination = await paginate(page, parts, {timeoutMs});
+    const layout = await checkLayout(page);
     const furniture = await printFurniture(page, book, pagination.pages, timeoutMs);
     const {screen, print} = await finishPdfs({
       body: pagination.pdf,
@@ -62,7 +67,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       trim: book.geometry.trim,
       bleed: book.geometry.bleed,
     });
-    return {screen, print, pages: pagination.pages, passes: pagination.passes, refused};
+    return {screen, print, pages: pagination.pages, passes: pagination.passes, layout, refused};
   } finally {
     await page.close();
   }
