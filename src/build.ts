@@ -4,27 +4,34 @@
 import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {Browser} from 'puppeteer-core';
-import type {VFile} from 'vfile';
 import {readManuscript} from './1-manuscript/index.js';
 import {renderChapters} from './2-markdown/index.js';
 import {assembleBook, TemplateError, type AssembledBook} from './3-assemble/index.js';
 import {launchBrowser, renderPdfs, type LayoutReport} from './4-pdf/index.js';
 import {packageEpub} from './5-epub/index.js';
-import {hasErrors} from './messages.js';
+import {preflight, type PreflightReport} from './6-preflight/index.js';
+import {hasErrors, reportError} from './messages.js';
+import {VFile} from 'vfile';
 
 export interface BuildOptions {
   manuscriptDir: string;
   outDir: string;
   /** The build sent to print: placeholders and open editorial queries are errors. */
   final?: boolean;
+  /** Which PDFs to write (both by default). */
+  pdf?: PdfKind[];
+  /** Pad the print PDF with blank pages to a multiple of 4. */
+  pad?: boolean;
   /** Called as each stage starts, for a progress display. */
   onStage?: (stage: string) => void;
 }
 
+export type PdfKind = 'print' | 'screen';
+
 export interface BuildOutputs {
   html: string;
-  screenPdf: string;
-  printPdf: string;
+  screenPdf?: string;
+  printPdf?: string;
   epub: string;
 }
 
@@ -36,6 +43,7 @@ export interface BuildStats {
   timings: Record<string, number>;
   sizes: Record<string, number>;
   layout: LayoutReport;
+  preflight: Partial<Record<PdfKind, PreflightReport>>;
 }
 
 export interface BuildResult {
@@ -87,23 +95,42 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     await timed('write html', () => writeAssets(path.join(staging, 'html'), book));
     browser = await timed('launch chromium', () => launchBrowser());
     const launched = browser;
-    // The EPUB needs no browser: it is made while Chromium prints.
-    const [pdf, epub] = await Promise.all([
-      timed('pdf', () => renderPdfs(book, path.join(staging, 'html'), launched, {date})),
-      timed('epub', () => packageEpub(book, {date})),
-    ]);
+    const htmlDir = path.join(staging, 'html');
+    const pdf = await timed('pdf', () => renderPdfs(book, htmlDir, launched, {date, pad: options.pad}));
     if (pdf.refused.length > 0) throw new Error(`Chromium tried to load files outside the build: ${pdf.refused.join(', ')}`);
-    await writeFile(path.join(staging, names.screenPdf), pdf.screen);
-    await writeFile(path.join(staging, names.printPdf), pdf.print);
+    // The EPUB's page list follows the print pages.
+    const pages = pdf.pages.map((page) => ({label: page.label, partId: page.part.id, text: page.startText}));
+    const epub = await timed('epub', () => packageEpub(book, {date, pages, browser: launched, htmlDir}));
+
+    const kinds = options.pdf ?? ['print', 'screen'];
+    const written: Partial<Record<PdfKind, string>> = {};
+    const preflightReports: Partial<Record<PdfKind, PreflightReport>> = {};
+    await timed('preflight', async () => {
+      for (const kind of kinds) {
+        const name = kind === 'print' ? names.printPdf : names.screenPdf;
+        const bytes = kind === 'print' ? pdf.print : pdf.screen;
+        const report = await preflight(bytes, {kind, trim: book.geometry.trim, bleed: book.geometry.bleed});
+        preflightReports[kind] = report;
+        // The PDF was made by this build: a problem here is the tool's, reported like any other.
+        const file = new VFile({path: path.join(outDir, name)});
+        for (const finding of report.findings.filter((finding) => finding.severity === 'error')) {
+          reportError(file, `preflight: ${finding.message}`, undefined, 'preflight');
+        }
+        if (file.messages.length > 0) files.push(file);
+        await writeFile(path.join(staging, name), bytes);
+        written[kind] = name;
+      }
+    });
+    if (hasErrors(files)) return {ok: false, files};
     await writeFile(path.join(staging, names.epub), epub);
-    await publish(staging, outDir, Object.values(names));
+    await publish(staging, outDir, [names.html, ...Object.values(written), names.epub]);
     return {
       ok: true,
       files,
       outputs: {
         html: path.join(outDir, names.html, 'index.html'),
-        screenPdf: path.join(outDir, names.screenPdf),
-        printPdf: path.join(outDir, names.printPdf),
+        screenPdf: written.screen && path.join(outDir, written.screen),
+        printPdf: written.print && path.join(outDir, written.print),
         epub: path.join(outDir, names.epub),
       },
       stats: {
@@ -113,6 +140,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         timings,
         sizes: {pdf: pdf.screen.length, printPdf: pdf.print.length, epub: epub.length},
         layout: pdf.layout,
+        preflight: preflightReports,
       },
     };
   } finally {

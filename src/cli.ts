@@ -1,18 +1,30 @@
 // The command line. Exit codes: 0 success, 1 the manuscript has errors, 2 wrong usage.
 // Problems are printed as `path:line:col: severity: message [rule]`, never as a stack trace.
-import {stat} from 'node:fs/promises';
+import {readFile, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {parseArgs, type ParseArgsConfig} from 'node:util';
-import {build} from './build.js';
+import {bookSchema} from './1-manuscript/schema.js';
+import {build, type BuildOutputs, type BuildStats, type PdfKind} from './build.js';
+import {formatPreflight, preflight} from './6-preflight/index.js';
 import {BrowserUnavailableError} from './4-pdf/index.js';
+import {checkManuscript} from './check/index.js';
+import {hasErrors} from './messages.js';
 import {formatReport} from './report.js';
 
 const USAGE = `Usage:
-  npm run build [-- --manuscript <dir>] [--out <dir>] [--final]
+  npm run build [-- --manuscript <dir>] [--out <dir>] [--final] [--pdf print,screen] [--pad]
       Builds the book: out/html/index.html, the screen PDF, the print PDF and the EPUB.
       --manuscript  the manuscript folder (default: manuscript)
       --out         the output folder (default: out)
       --final       the build sent to print: placeholders and open queries are errors
+      --pdf         which PDFs to write: print (for the press), screen, or both (default)
+      --pad         pad the print PDF with blank pages to a multiple of 4
+  npm run preflight -- <file.pdf> [--trim 170mm×240mm] [--bleed 3mm]
+      Reports what a print house checks: pages, page boxes, fonts, image resolution, RGB colour.
+  npm run check [-- --manuscript <dir>] [--fix]
+      Checks the manuscript's Chinese punctuation (GB/T 15834, W3C clreq) without building.
+      --manuscript  the manuscript folder (default: manuscript)
+      --fix         repairs in place what can be repaired, and reports what remains
 `;
 
 class UsageError extends Error {}
@@ -22,6 +34,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'build':
       return runBuild(rest);
+    case 'check':
+      return runCheck(rest);
+    case 'preflight':
+      return runPreflight(rest);
     case undefined:
     case '--help':
     case 'help':
@@ -37,44 +53,100 @@ async function runBuild(args: string[]): Promise<number> {
     manuscript: {type: 'string', default: 'manuscript'},
     out: {type: 'string', default: 'out'},
     final: {type: 'boolean', default: false},
+    pdf: {type: 'string', default: 'print,screen'},
+    pad: {type: 'boolean', default: false},
     help: {type: 'boolean', default: false},
   });
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  const manuscriptDir = path.resolve(String(values.manuscript));
-  if (!(await stat(manuscriptDir).then((info) => info.isDirectory(), () => false))) {
-    throw new UsageError(`the manuscript folder ${values.manuscript} does not exist`);
-  }
+  const pdf = String(values.pdf).split(',').map((kind) => kind.trim());
+  if (pdf.length === 0 || pdf.some((kind) => kind !== 'print' && kind !== 'screen')) throw new UsageError(`--pdf takes print, screen or print,screen, not “${values.pdf}”`);
+  const manuscriptDir = await manuscriptFolder(String(values.manuscript));
   const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
   const onStage = process.stderr.isTTY ? (stage: string) => process.stderr.write(`… ${stage}\n`) : undefined;
-  const result = await build({manuscriptDir, outDir: String(values.out), final: Boolean(values.final), onStage});
+  const result = await build({manuscriptDir, outDir: String(values.out), final: Boolean(values.final), pdf: pdf as PdfKind[], pad: Boolean(values.pad), onStage});
   process.stderr.write(formatReport(result.files, {color}));
   if (!result.ok || !result.outputs || !result.stats) {
     process.stderr.write('The book was not built; the previous outputs are unchanged.\n');
     return 1;
   }
-  const {outputs, stats} = result;
-  const relative = (file: string) => path.relative(process.cwd(), file);
-  const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
-  process.stdout.write(
-    [
-      `Built ${relative(outputs.html)}`,
-      `      ${relative(outputs.screenPdf)} (${stats.pages} pages, ${kb(stats.sizes.pdf!)})`,
-      `      ${relative(outputs.printPdf)} (${kb(stats.sizes.printPdf!)})`,
-      `      ${relative(outputs.epub)} (${kb(stats.sizes.epub!)})`,
-      `${stats.characters} characters; page numbers settled after ${stats.passes} passes`,
-      `Time: ${Object.entries(stats.timings).map(([stage, ms]) => `${stage} ${(ms / 1000).toFixed(1)} s`).join(', ')}`,
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(buildSummary(result.outputs, result.stats));
   return 0;
 }
 
-function parse<const Options extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: Options) {
+function buildSummary(outputs: BuildOutputs, stats: BuildStats): string {
+  const relative = (file: string) => path.relative(process.cwd(), file);
+  const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
+  const layout = Object.entries(stats.layout.counts).map(([rule, count]) => `${rule} ${count}`).join(', ');
+  return [
+    `Built ${relative(outputs.html)}`,
+    ...(outputs.screenPdf ? [`      ${relative(outputs.screenPdf)} (screen, ${stats.pages} pages, ${kb(stats.sizes.pdf!)})`] : []),
+    ...(outputs.printPdf ? [`      ${relative(outputs.printPdf)} (print, ${stats.preflight.print?.pages ?? stats.pages} pages, ${kb(stats.sizes.printPdf!)})`] : []),
+    `      ${relative(outputs.epub)} (${kb(stats.sizes.epub!)})`,
+    `${stats.characters} characters; page numbers settled after ${stats.passes} passes`,
+    `Layout check (${stats.layout.blocks} blocks): ${layout}`,
+    ...(stats.preflight.print ? [formatPreflight(relative(outputs.printPdf!), stats.preflight.print).trimEnd()] : []),
+    `Time: ${Object.entries(stats.timings).map(([stage, ms]) => `${stage} ${(ms / 1000).toFixed(1)} s`).join(', ')}`,
+    '',
+  ].join('\n');
+}
+
+async function runPreflight(args: string[]): Promise<number> {
+  const {values, positionals} = parse(args, {trim: {type: 'string'}, bleed: {type: 'string'}, help: {type: 'boolean', default: false}}, true);
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('preflight takes one PDF file');
+  const file = positionals[0]!;
+  const bytes = await readFile(file).catch(() => {
+    throw new UsageError(`cannot read ${file}`);
+  });
+  const trim = values.trim ? bookSchema.shape.trim.safeParse(values.trim) : undefined;
+  const bleed = values.bleed ? bookSchema.shape.bleed.safeParse(values.bleed) : undefined;
+  if (trim?.success === false || bleed?.success === false) throw new UsageError('--trim takes a size such as 170mm×240mm, --bleed a length such as 3mm');
+  const report = await preflight(new Uint8Array(bytes), {
+    kind: trim || bleed || /-print\.pdf$/.test(file) ? 'print' : 'screen',
+    trim: trim?.data,
+    bleed: bleed?.data,
+  });
+  process.stdout.write(formatPreflight(file, report));
+  return report.findings.some((finding) => finding.severity === 'error') ? 1 : 0;
+}
+
+async function runCheck(args: string[]): Promise<number> {
+  const {values} = parse(args, {
+    manuscript: {type: 'string', default: 'manuscript'},
+    fix: {type: 'boolean', default: false},
+    help: {type: 'boolean', default: false},
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const manuscriptDir = await manuscriptFolder(String(values.manuscript));
+  const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+  const result = await checkManuscript(manuscriptDir, {fix: Boolean(values.fix)});
+  process.stderr.write(formatReport(result.files, {color}));
+  const plural = (count: number) => `${count} problem${count === 1 ? '' : 's'}`;
+  if (values.fix) process.stdout.write(`Fixed ${plural(result.fixed)}.\n`);
+  else if (result.fixable > 0) process.stdout.write(`${plural(result.fixable)} can be fixed with: npm run check -- --fix\n`);
+  return hasErrors(result.files) ? 1 : 0;
+}
+
+async function manuscriptFolder(value: string): Promise<string> {
+  const manuscriptDir = path.resolve(value);
+  if (!(await stat(manuscriptDir).then((info) => info.isDirectory(), () => false))) {
+    throw new UsageError(`the manuscript folder ${value} does not exist`);
+  }
+  return manuscriptDir;
+}
+
+function parse<const Options extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: Options, allowPositionals = false) {
   try {
-    return parseArgs({args, options, allowPositionals: false, strict: true});
+    return parseArgs({args, options, allowPositionals, strict: true});
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -52,28 +52,47 @@ export async function findOutput(outDir: string, suffix: string, exclude?: strin
   return path.join(outDir, names[0]!);
 }
 
-/** The text of each page, without marked artifacts (running heads, folios, crop marks). */
-export async function pdfPageTexts(file: string): Promise<string[]> {
+export interface PdfPage {
+  /** The page label a viewer shows (“iv”, “17”). */
+  label: string;
+  /** The text of the page, without marked artifacts. */
+  text: string;
+  /** Text marked as artifacts: running heads and folios. */
+  artifacts: string[];
+}
+
+/** Every page of a PDF as pdf.js reads it. */
+export async function pdfPages(file: string): Promise<PdfPage[]> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const document = await pdfjs.getDocument({data: new Uint8Array(await readFile(file)), useSystemFonts: false, disableFontFace: true}).promise;
-  const pages: string[] = [];
+  const labels = (await document.getPageLabels()) ?? [];
+  const pages: PdfPage[] = [];
   for (let number = 1; number <= document.numPages; number++) {
     const page = await document.getPage(number);
     const content = await page.getTextContent({includeMarkedContent: true});
     const open: string[] = [];
     let text = '';
+    const artifacts: string[] = [];
     for (const item of content.items) {
       if ('type' in item) {
-        if (item.type === 'beginMarkedContent' || item.type === 'beginMarkedContentProps') open.push((item as {tag?: string}).tag ?? '');
-        else if (item.type === 'endMarkedContent') open.pop();
-      } else if (!open.includes('Artifact')) {
+        if (item.type === 'beginMarkedContent' || item.type === 'beginMarkedContentProps') {
+          open.push((item as {tag?: string}).tag ?? '');
+        } else if (item.type === 'endMarkedContent') open.pop();
+      } else if (open.includes('Artifact')) {
+        artifacts.push(item.str);
+      } else {
         text += item.str;
       }
     }
-    pages.push(text);
+    pages.push({label: labels[number - 1] ?? String(number), text, artifacts: artifacts.map((artifact) => artifact.trim()).filter(Boolean)});
   }
   await document.destroy();
   return pages;
+}
+
+/** The text of each page, without marked artifacts (running heads, folios, crop marks). */
+export async function pdfPageTexts(file: string): Promise<string[]> {
+  return (await pdfPages(file)).map((page) => page.text);
 }
 
 /** The text of the EPUB's content documents, in spine order. */
@@ -200,4 +219,29 @@ export async function writeManuscript(files: Record<string, string | Uint8Array>
     await writeFile(path.join(root, name), content);
   }
   return root;
+}
+
+export interface AceResult {
+  outcome: string;
+  violations: string[];
+}
+
+/** Ace by DAISY, on Debian's Chromium (or the browser PUPPETEER_EXECUTABLE_PATH names). */
+export async function ace(file: string): Promise<AceResult> {
+  const dir = await temporaryDirectory('ace');
+  await run(path.join(PROJECT, 'node_modules/.bin/ace-cli'), ['--silent', '-o', dir, '-f', file], {
+    env: {...process.env, PUPPETEER_EXECUTABLE_PATH: process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium'},
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  type Assertion = {'earl:test': {'dct:title': string; 'earl:impact': string}; 'earl:result': {'earl:outcome': string; 'dct:description'?: string}};
+  const report = JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')) as {
+    'earl:result': {'earl:outcome': string};
+    assertions: {'earl:testSubject': {url: string}; assertions: Assertion[]}[];
+  };
+  const violations = report.assertions.flatMap((document) =>
+    document.assertions
+      .filter((assertion) => assertion['earl:result']['earl:outcome'] !== 'pass')
+      .map((assertion) => `${document['earl:testSubject'].url}: ${assertion['earl:test']['dct:title']} (${assertion['earl:test']['earl:impact']}) ${assertion['earl:result']['dct:description'] ?? ''}`),
+  );
+  return {outcome: report['earl:result']['earl:outcome'], violations};
 }

@@ -53,9 +53,10 @@ const identifier = z
   .string({error: 'must be an ISBN or a URN'})
   .trim()
   .transform((value, context) => {
-    if (/^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$/i.test(value)) return {kind: 'urn' as const, value};
-    const digits = value.replace(/^ISBN(?:-1[03])?:?\s*/i, '').replace(/[\s-]/g, '');
-    if (/^(97[89])\d{10}$/.test(digits) && isbn13Valid(digits)) return {kind: 'isbn' as const, value: digits};
+    if (/^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$/i.test(value)) return {kind: 'urn' as const, value, display: value};
+    const written = value.replace(/^ISBN(?:-1[03])?:?\s*/i, '');
+    const digits = written.replace(/[\s-]/g, '');
+    if (/^(97[89])\d{10}$/.test(digits) && isbn13Valid(digits)) return {kind: 'isbn' as const, value: digits, display: written};
     context.addIssue({code: 'custom', message: `“${value}” is neither a valid ISBN-13 (check digit included) nor a URN such as urn:uuid:…`});
     return z.NEVER;
   });
@@ -68,6 +69,8 @@ function isbn13Valid(digits: string): boolean {
 export const bookSchema = z.strictObject({
   title: text,
   subtitle: text.optional(),
+  /** The series the book belongs to, for the cover. */
+  series: text.optional(),
   lang: z
     .string({error: 'must be a language tag such as zh-CN'})
     .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, {error: 'must be a language tag such as zh-CN'})
@@ -77,6 +80,13 @@ export const bookSchema = z.strictObject({
   publisher: text.optional(),
   date: date.optional(),
   identifier: identifier.optional(),
+  /** 版次 and 印次 on the 版权页, as they are to be printed: “2025年10月第1版”. */
+  edition: text.optional(),
+  printing: text.optional(),
+  /** The 图书在版编目（CIP）数据 block, as supplied by the CIP office (several lines). */
+  cip: text.optional(),
+  /** A half-title page (书名页 before the title page). */
+  halftitle: z.boolean({error: 'must be true or false'}).default(false),
   trim: trim.default({width: 170, height: 240}),
   bleed: bleed.default(3),
   /** What the table of contents lists: chapters only, or their sections too. */

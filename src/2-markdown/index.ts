@@ -7,6 +7,8 @@ import {visit} from 'unist-util-visit';
 import rehypeEmphasisDots from './rehype-emphasis-dots.js';
 import rehypeHeadingIds from './rehype-heading-ids.js';
 import rehypeLocalImages, {type ImageAsset} from './rehype-local-images.js';
+import rehypeFootnoteRoles from './rehype-footnote-roles.js';
+import rehypeTables from './rehype-tables.js';
 import remarkChapterHeadings from './remark-chapter-headings.js';
 import remarkCjkLineJoin from './remark-cjk-line-join.js';
 import remarkCommentary from './remark-commentary.js';
@@ -93,5 +95,7 @@ export function createProcessor(options: ProcessorOptions) {
     })
     .use(rehypeHeadingIds, {prefix: options.idPrefix})
     .use(rehypeEmphasisDots)
+    .use(rehypeTables)
+    .use(rehypeFootnoteRoles)
     .use(rehypeLocalImages, {root: options.root});
 }

@@ -15,6 +15,8 @@ const faceSchema = z.strictObject({
   style: z.enum(['normal', 'italic']).default('normal'),
   /** Take only these characters from this face (a punctuation face for a font with narrow quotes). */
   characters: z.string().min(1).optional(),
+  /** Embed this face in the EPUB too (reading systems bring their own fonts for the rest). */
+  epub: z.boolean().default(false),
   sources: z.array(z.string().min(1)).min(1),
 });
 
@@ -26,6 +28,8 @@ export interface SubsetFontFile {
   style: string;
   /** File name in the outputs' fonts/ folder. */
   fileName: string;
+  /** Embedded in the EPUB as well. */
+  epub: boolean;
   data: Uint8Array;
   codePoints: number[];
 }
@@ -86,6 +90,7 @@ export async function subsetFonts(faces: FaceSpec[], text: string, projectRoot: 
         weight: face.weight,
         style: face.style,
         fileName: `${slug}-${face.weight}${face.style === 'italic' ? 'i' : ''}-${++part}.ttf`,
+        epub: face.epub,
         data: new Uint8Array(subsetData),
         codePoints: subset.map((character) => character.codePointAt(0)!),
       });

@@ -13,13 +13,15 @@ import type {ChapterContent, Heading, ImageAsset} from '../2-markdown/index.js';
 import {reportError} from '../messages.js';
 import {PROJECT_ROOT, STYLES_DIR} from '../project.js';
 import {fontFaceCss, readFaceSpecs, subsetFonts, type SubsetFontFile} from './fonts.js';
+import {paperFormat, wordCountLabel} from './imprint.js';
 import rehypeBindDashes from './rehype-bind-dashes.js';
 import {renderTemplate} from './templates.js';
 import {unified} from 'unified';
 
 export {TemplateError} from './templates.js';
+export {printSheets, SHEET_FRACTIONS} from './imprint.js';
 
-export type PartKind = 'title-page' | 'copyright-page' | 'front' | 'toc' | 'case';
+export type PartKind = 'half-title' | 'title-page' | 'copyright-page' | 'front' | 'toc' | 'case';
 
 export interface BookPart {
   /** The id of the part's top element in the HTML; also its EPUB file name. */
@@ -71,6 +73,7 @@ export interface AssembleResult {
 
 /** Print rules per kind of part. */
 const PART_RULES: Record<PartKind, {startsOnRecto: boolean; hasRunningHeads: boolean}> = {
+  'half-title': {startsOnRecto: true, hasRunningHeads: false},
   'title-page': {startsOnRecto: true, hasRunningHeads: false},
   'copyright-page': {startsOnRecto: false, hasRunningHeads: false},
   front: {startsOnRecto: true, hasRunningHeads: true},
@@ -90,11 +93,13 @@ export async function assembleBook(manuscript: Manuscript, chapters: ChapterCont
   const front = chapterParts.filter((part) => part.kind === 'front');
   const cases = chapterParts.filter((part) => part.kind === 'case');
   const parts: BookPart[] = [
+    ...(config.halftitle ? [await templatePart('half-title', config.title, 'parts/half-title.html.ejs', {book: config})] : []),
     await templatePart('title-page', config.title, 'parts/title-page.html.ejs', {book: config}),
     await templatePart('copyright-page', '版权页', 'parts/copyright-page.html.ejs', {
       book: config,
-      trimLabel: `${formatMm(config.trim.width)}毫米×${formatMm(config.trim.height)}毫米`,
-      isbn: config.identifier?.kind === 'isbn' ? config.identifier.value : undefined,
+      format: paperFormat(config.trim),
+      wordCount: wordCountLabel(chapterParts.map((part) => part.text).join('')),
+      isbn: config.identifier?.kind === 'isbn' ? config.identifier.display : undefined,
     }),
     ...front,
     await templatePart('toc', '目录', 'parts/toc.html.ejs', {
@@ -109,9 +114,11 @@ export async function assembleBook(manuscript: Manuscript, chapters: ChapterCont
     ...cases,
   ];
 
+  const creators = [...(config.authors ?? []), ...(config.editors ?? [])];
+  const cover = typeset(await renderTemplate('cover.html.ejs', {book: config, creators}), {document: true});
   const stylesheets = await readStylesheets(geometry);
   const text = parts.map((part) => part.text).join('\n');
-  const fontText = text + config.title + EXTRA_CHARACTERS + stylesheets.generatedText;
+  const fontText = text + cover.text + EXTRA_CHARACTERS + stylesheets.generatedText;
   const fonts = await subsetFonts(await readFaceSpecs(path.join(STYLES_DIR, 'fonts.yaml')), fontText, PROJECT_ROOT);
   const files: VFile[] = [];
   for (const character of fonts.missing) reportMissingGlyph(character, manuscript, chapters, files);
@@ -119,12 +126,12 @@ export async function assembleBook(manuscript: Manuscript, chapters: ChapterCont
 
   const images = uniqueImages(chapters);
   const assets: Asset[] = [
+    {path: 'cover.html', data: cover.html, mediaType: 'text/html'},
     {path: 'styles/fonts.css', data: fontFaceCss(fonts.files, '../fonts/'), mediaType: 'text/css'},
     ...stylesheets.files,
     ...fonts.files.map((font) => ({path: `fonts/${font.fileName}`, data: font.data, mediaType: 'font/ttf'})),
     ...images.map((image) => ({path: `images/${image.name}`, data: image.data, mediaType: image.mediaType})),
   ];
-  const creators = [...(config.authors ?? []), ...(config.editors ?? [])];
   const html = await renderTemplate('book.html.ejs', {book: config, creators, parts, stylesheets: STYLESHEETS});
   return {files, book: {config, parts, html, assets, fonts: fonts.files, images, geometry, text}};
 }
@@ -146,8 +153,8 @@ async function templatePart(kind: PartKind, title: string, template: string, dat
 }
 
 /** Line-breaking fixes that apply to the whole part, the template's text (titles) included. */
-function typeset(html: string): {html: string; text: string} {
-  const tree = fromHtml(html, {fragment: true});
+function typeset(html: string, options: {document?: boolean} = {}): {html: string; text: string} {
+  const tree = fromHtml(html, {fragment: !options.document});
   typography.runSync(tree);
   return {html: toHtml(tree), text: toString(tree)};
 }

@@ -14,10 +14,13 @@ import {
   PDFOperator,
   PDFOperatorNames,
   PDFPage,
+  PDFRawStream,
   PDFRef,
+  decodePDFRawStream,
   popGraphicsState,
   pushGraphicsState,
 } from 'pdf-lib';
+import {contentStreams, pageStartText, type TextFonts} from '../pdf-content.js';
 import type {Destination, PageInfo} from './paginate.js';
 
 export interface OutlineEntry {
@@ -45,6 +48,8 @@ export interface FinishInput {
   /** Trim size and bleed, in millimetres. */
   trim: {width: number; height: number};
   bleed: number;
+  /** Pad the print PDF with blank pages to a multiple of 4 (whole sheets for the binder). */
+  pad?: boolean;
 }
 
 const POINTS_PER_MM = 72 / 25.4;
@@ -52,10 +57,15 @@ const POINTS_PER_MM = 72 / 25.4;
 const MARK_LENGTH_MM = 5;
 const MARK_MARGIN_MM = 2;
 
-export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Array; print: Uint8Array}> {
+/** Characters of each page's first text kept for the EPUB's page-break markers. */
+const PAGE_START_LENGTH = 24;
+
+export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Array; print: Uint8Array; pageStarts: string[]}> {
   const document = await PDFDocument.load(input.body, {updateMetadata: false});
   const pages = document.getPages();
   if (pages.length !== input.pages.length) throw new Error(`the PDF has ${pages.length} pages, ${input.pages.length} were planned`);
+  const fonts: TextFonts = {cache: new Map()};
+  const pageStarts = pages.map((page) => pageStartText(document.context, contentStreams(page), page.node.Resources(), fonts, PAGE_START_LENGTH));
 
   const furniture = await document.embedPdf(input.furniture, pages.map((_, index) => index));
   pages.forEach((page, index) => {
@@ -86,6 +96,15 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
   }
   const screen = await document.save();
 
+  // The press needs no links, bookmarks or structure tree (its links would point at removed
+  // annotations), and black as black ink only: Chromium writes it as RGB black, which a RIP separates
+  // into all four inks (rich black, blurred small type).
+  for (const key of ['StructTreeRoot', 'MarkInfo', 'Outlines', 'PageMode']) document.catalog.delete(PDFName.of(key));
+  makeBlackPure(document);
+  if (input.pad) {
+    const [width, height] = [pages[0]!.getWidth(), pages[0]!.getHeight()];
+    while (document.getPageCount() % 4 !== 0) pages.push(document.addPage([width, height]));
+  }
   for (const page of pages) {
     const trim = trimBox(page);
     const bleed = mm(input.bleed);
@@ -96,9 +115,34 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
     page.setTrimBox(trim.x, trim.y, trim.width, trim.height);
     drawCropMarks(page, trim, bleed, mm(MARK_LENGTH_MM));
     page.node.delete(PDFName.of('Annots'));
+    page.node.delete(PDFName.of('StructParents'));
   }
   const print = await document.save();
-  return {screen, print};
+  return {screen, print, pageStarts};
+}
+
+/** Rewrites RGB black (`0 0 0 rg`) as gray black (`0 g`) in every content stream and form. */
+function makeBlackPure(document: PDFDocument) {
+  const context = document.context;
+  const contentRefs = new Set<string>();
+  for (const page of document.getPages()) {
+    const contents = page.node.Contents();
+    const refs = contents instanceof PDFArray ? contents.asArray() : [page.node.get(PDFName.of('Contents'))];
+    for (const ref of refs) if (ref instanceof PDFRef) contentRefs.add(ref.toString());
+  }
+  for (const [ref, object] of context.enumerateIndirectObjects()) {
+    if (!(object instanceof PDFRawStream)) continue;
+    const isForm = object.dict.get(PDFName.of('Subtype')) === PDFName.of('Form');
+    if (!isForm && !contentRefs.has(ref.toString())) continue;
+    const source = Buffer.from(decodePDFRawStream(object).decode()).toString('latin1');
+    const pure = source.replace(/(^|\s)0 0 0 rg(?=\s|$)/g, '$10 g').replace(/(^|\s)0 0 0 RG(?=\s|$)/g, '$10 G');
+    if (pure === source) continue;
+    const dict = object.dict.clone(context);
+    for (const key of ['Filter', 'DecodeParms', 'Length']) dict.delete(PDFName.of(key));
+    const rewritten = context.flateStream(Buffer.from(pure, 'latin1'));
+    for (const [key, value] of dict.entries()) rewritten.dict.set(key, value);
+    context.assign(ref, rewritten);
+  }
 }
 
 /** Chromium leaves its coordinate flip in force at the end of a page: fence it in q … Q. */

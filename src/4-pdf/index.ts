@@ -3,7 +3,7 @@
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import type {Browser, Page} from 'puppeteer-core';
-import type {AssembledBook} from '../3-assemble/index.js';
+import {printSheets, SHEET_FRACTIONS, type AssembledBook} from '../3-assemble/index.js';
 import {renderTemplate} from '../3-assemble/templates.js';
 import {openConfinedPage} from './browser.js';
 import {finishPdfs, type OutlineEntry} from './finish.js';
@@ -19,12 +19,19 @@ export interface PdfOptions {
   date: Date;
   /** Upper bound for one Chromium print, so that a hung renderer ends the build. */
   timeoutMs?: number;
+  /** Pad the print PDF with blank pages to a multiple of 4. */
+  pad?: boolean;
+}
+
+export interface PrintedPage extends PageInfo {
+  /** The first characters of text printed on the page (for the EPUB's print page equivalents). */
+  startText: string;
 }
 
 export interface PdfResult {
   screen: Uint8Array;
   print: Uint8Array;
-  pages: PageInfo[];
+  pages: PrintedPage[];
   /** How many times the book was printed before its page numbers settled. */
   passes: number;
   /** What the layout check measured on the typeset lines. */
@@ -47,10 +54,16 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       hasRunningHeads: part.hasRunningHeads,
       anchors: part.headings.map((heading) => heading.id),
     }));
-    const pagination = await paginate(page, parts, {timeoutMs});
+    const pagination = await paginate(page, parts, {
+      timeoutMs,
+      pageCountTexts: (pageCount) => {
+        const printed = options.pad ? Math.ceil(pageCount / 4) * 4 : pageCount;
+        return SHEET_FRACTIONS.map((fraction) => [`[data-print-sheets="${fraction}"]`, printSheets(printed, fraction)]);
+      },
+    });
     const layout = await checkLayout(page);
     const furniture = await printFurniture(page, book, pagination.pages, timeoutMs);
-    const {screen, print} = await finishPdfs({
+    const {screen, print, pageStarts} = await finishPdfs({
       body: pagination.pdf,
       furniture,
       pages: pagination.pages,
@@ -66,8 +79,10 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       },
       trim: book.geometry.trim,
       bleed: book.geometry.bleed,
+      pad: options.pad,
     });
-    return {screen, print, pages: pagination.pages, passes: pagination.passes, layout, refused};
+    const pages = pagination.pages.map((info, index) => ({...info, startText: pageStarts[index] ?? ''}));
+    return {screen, print, pages, passes: pagination.passes, layout, refused};
   } finally {
     await page.close();
   }

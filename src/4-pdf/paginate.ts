@@ -43,6 +43,8 @@ export interface Pagination {
 
 export interface PrintOptions {
   timeoutMs: number;
+  /** Texts that depend on the page count, as [CSS selector, text] (the 版权页's 印张). */
+  pageCountTexts?: (pageCount: number) => [string, string][];
 }
 
 const MAX_PASSES = 6;
@@ -87,15 +89,16 @@ export async function paginate(page: Page, parts: PlannedPart[], options: PrintO
     });
     const pages = describePages(parts, starts.map((start, index) => start + shifts[index]!), layout.pageCount + shift, blanks);
 
-    const labels: [string, string][] = [];
+    // Texts that depend on the pages: table-of-contents numbers, and what the caller asks for.
+    const fills: [string, string][] = [...(options.pageCountTexts?.(pages.length) ?? [])];
     parts.forEach((part, index) => {
       for (const target of [part.id, ...part.anchors]) {
         const destination = layout.destinations.get(target);
-        if (destination) labels.push([target, pages[destination.page + shifts[index]! - 1]!.label]);
+        if (destination) fills.push([`[data-page-of="${target}"]`, pages[destination.page + shifts[index]! - 1]!.label]);
       }
     });
     const changed = await page.evaluate(
-      (wanted: string[], entries: [string, string][]) => {
+      (wanted: string[], texts: [string, string][]) => {
         let changes = 0;
         for (const blank of document.querySelectorAll<HTMLElement>('.blank-page')) {
           if (!wanted.includes(blank.dataset.before!)) {
@@ -112,18 +115,17 @@ export async function paginate(page: Page, parts: PlannedPart[], options: PrintO
           document.getElementById(id)!.before(blank);
           changes++;
         }
-        const byId = new Map(entries);
-        for (const element of document.querySelectorAll<HTMLElement>('[data-page-of]')) {
-          const label = byId.get(element.dataset.pageOf!) ?? '?';
-          if (element.textContent !== label) {
-            element.textContent = label;
+        for (const [selector, text] of texts) {
+          for (const element of document.querySelectorAll(selector)) {
+            if (element.textContent === text) continue;
+            element.textContent = text;
             changes++;
           }
         }
         return changes;
       },
       [...blanks],
-      labels,
+      fills,
     );
     if (changed === 0) return {pdf, pages, destinations: layout.destinations, passes: pass};
   }

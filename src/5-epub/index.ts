@@ -1,22 +1,35 @@
-// Stage 5: the assembled book → EPUB 3, packaged by epub-gen-memory through our templates
-// (templates/epub/). Its HTML clean-up is bypassed on purpose: it drops attributes EPUB needs (scope,
-// width, data-*) and writes Chinese as numeric character references; we hand it finished XHTML.
-// Its downloads are bypassed too: fonts and images come from the build, already checked, so nothing
-// is ever fetched. Output is reproducible: fixed identifier, dates and file names.
+// Stage 5: the assembled book (and the pages of its print PDF) → EPUB 3, packaged by epub-gen-memory
+// through our templates (templates/epub/). Its HTML clean-up is bypassed on purpose: it drops
+// attributes EPUB needs (scope, width, data-*) and writes Chinese as numeric character references; we
+// hand it finished XHTML. Its downloads are bypassed too: fonts and images come from the build, already
+// checked, so nothing is ever fetched. Output is reproducible: fixed identifier, dates and file names.
 import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
+import {pathToFileURL} from 'node:url';
 import {EPub, type Chapter, type Options} from 'epub-gen-memory';
 import {fromHtml} from 'hast-util-from-html';
 import {toXast} from 'hast-util-to-xast';
+import type {Browser} from 'puppeteer-core';
 import {toXml} from 'xast-util-to-xml';
-import type {AssembledBook} from '../3-assemble/index.js';
+import type {AssembledBook, BookPart} from '../3-assemble/index.js';
 import {fontFaceCss} from '../3-assemble/fonts.js';
+import {openConfinedPage} from '../4-pdf/browser.js';
 import {TEMPLATES_DIR} from '../project.js';
+import {insertPageBreaks, type PageStart} from './page-breaks.js';
+
+export interface PrintPage extends PageStart {
+  partId: string;
+}
 
 export interface EpubOptions {
   /** dcterms:modified and the dates inside the zip. */
   date: Date;
+  /** The pages of the print PDF, for page-break markers and the page list. */
+  pages: PrintPage[];
+  /** Draws the cover (cover.html of the HTML folder) into the cover image. */
+  browser: Browser;
+  htmlDir: string;
 }
 
 interface Resource {
@@ -24,6 +37,7 @@ interface Resource {
   href: string;
   mediaType: string;
   data: Uint8Array | string;
+  properties?: string;
 }
 
 interface EpubChapter extends Chapter {
@@ -37,6 +51,8 @@ interface NavEntry {
   href: string;
   children: NavEntry[];
 }
+
+const COVER = {width: 1600, height: 2400};
 
 /** epub-gen-memory with our resources and fixed dates instead of its downloads and `new Date()`. */
 class ReproducibleEpub extends EPub {
@@ -69,20 +85,31 @@ export async function packageEpub(book: AssembledBook, options: EpubOptions): Pr
   const parts = book.parts.filter((part) => part.kind !== 'toc');
   const fileOf = new Map(parts.map((part) => [part.id, `${part.id}.xhtml`]));
   const firstCase = parts.findIndex((part) => part.kind === 'case');
-  const chapters: EpubChapter[] = parts.map((part, index) => ({
-    title: part.title,
-    content: '',
-    filename: fileOf.get(part.id)!,
-    beforeToc: firstCase < 0 || index < firstCase,
-    excludeFromToc: part.kind !== 'front' && part.kind !== 'case',
-    partId: part.id,
-    xhtml: toXhtml(part.html, fileOf),
-    epubType: part.kind === 'case' ? 'bodymatter' : 'frontmatter',
-  }));
 
-  const resources: Resource[] = book.assets
-    .filter((asset) => asset.path.startsWith('fonts/') || asset.path.startsWith('images/'))
-    .map((asset, index) => ({id: `${asset.path.split('/')[0]}-${index + 1}`, href: asset.path, mediaType: asset.mediaType, data: asset.data}));
+  const pageList: {label: string; href: string}[] = [];
+  const chapters: EpubChapter[] = [
+    {title: '封面', content: '', filename: 'cover.xhtml', beforeToc: true, excludeFromToc: true, partId: 'cover', epubType: 'cover', xhtml: coverXhtml(book)},
+    ...parts.map((part, index) => {
+      const {xhtml, pages} = partXhtml(part, options.pages, fileOf);
+      pageList.push(...pages.map((label) => ({label, href: `${fileOf.get(part.id)}#page-${label}`})));
+      return {
+        title: part.title,
+        content: '',
+        filename: fileOf.get(part.id)!,
+        beforeToc: firstCase < 0 || index < firstCase,
+        excludeFromToc: part.kind !== 'front' && part.kind !== 'case',
+        partId: part.id,
+        xhtml,
+        epubType: part.kind === 'case' ? 'bodymatter' : 'frontmatter',
+      };
+    }),
+  ];
+
+  const resources: Resource[] = [
+    {id: 'cover-image', href: 'images/cover.jpg', mediaType: 'image/jpeg', data: await drawCover(options.browser, options.htmlDir), properties: 'cover-image'},
+    ...book.fonts.filter((font) => font.epub).map((font, index) => ({id: `font-${index + 1}`, href: `fonts/${font.fileName}`, mediaType: 'font/ttf', data: font.data})),
+    ...book.images.map((image, index) => ({id: `image-${index + 1}`, href: `images/${image.name}`, mediaType: image.mediaType, data: image.data})),
+  ];
 
   const navigation: NavEntry[] = parts
     .filter((part) => part.kind === 'front' || part.kind === 'case')
@@ -92,20 +119,22 @@ export async function packageEpub(book: AssembledBook, options: EpubOptions): Pr
       children: part.headings.filter((heading) => heading.depth === 2).map((heading) => ({title: heading.text, href: `${fileOf.get(part.id)}#${heading.id}`, children: []})),
     }));
   const landmarks = [
+    {type: 'cover', href: 'cover.xhtml', title: '封面'},
     {type: 'toc', href: 'toc.xhtml', title: '目录'},
     ...(firstCase >= 0 ? [{type: 'bodymatter', href: fileOf.get(parts[firstCase]!.id)!, title: '正文'}] : []),
   ];
 
   const identifier = bookIdentifier(book);
   const templates = path.join(TEMPLATES_DIR, 'epub');
+  const template = (name: string) => readFile(path.join(templates, name), 'utf8');
   const epubOptions = {
     title: book.config.title,
     lang,
     css: epubStylesheet(book),
-    contentOPF: await readFile(path.join(templates, 'content.opf.ejs'), 'utf8'),
-    tocNCX: await readFile(path.join(templates, 'toc.ncx.ejs'), 'utf8'),
-    tocXHTML: await readFile(path.join(templates, 'toc.xhtml.ejs'), 'utf8'),
-    chapterXHTML: await readFile(path.join(templates, 'chapter.xhtml.ejs'), 'utf8'),
+    contentOPF: await template('content.opf.ejs'),
+    tocNCX: await template('toc.ncx.ejs'),
+    tocXHTML: await template('toc.xhtml.ejs'),
+    chapterXHTML: await template('chapter.xhtml.ejs'),
     prependChapterTitles: false,
     verbose: false,
     // Read by our templates:
@@ -115,28 +144,51 @@ export async function packageEpub(book: AssembledBook, options: EpubOptions): Pr
       ...(book.config.editors ?? []).map((name) => ({name, role: 'edt'})),
     ],
     modified: options.date.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    // The print edition the page numbers come from: its ISBN, or this book's own identifier.
+    paginationSource: identifier,
+    hasImages: book.images.length > 0,
     resources,
     navigation,
     landmarks,
+    pageList,
   } as Options;
   const epub = new ReproducibleEpub(epubOptions, chapters, resources, options.date, identifier);
   return new Uint8Array(await epub.genEpub());
 }
 
-/** XHTML for a content document: CJK kept as characters, links to other parts pointed at their files. */
-function toXhtml(html: string, fileOf: Map<string, string>): string {
-  const tree = fromHtml(html, {fragment: true});
+/** A part as the body of an XHTML content document, with its page-break markers. */
+function partXhtml(part: BookPart, pages: PrintPage[], fileOf: Map<string, string>): {xhtml: string; pages: string[]} {
+  const tree = fromHtml(part.html, {fragment: true});
+  const placed = insertPageBreaks(tree, pages.filter((page) => page.partId === part.id && page.text.trim() !== ''));
   const xml = toXml(toXast(tree));
-  return xml.replace(/href="#([^"]+)"/g, (whole, id: string) => {
-    const file = fileOf.get(id);
-    return file ? `href="${file}"` : whole;
-  });
+  // Links to other parts point at their files (the print book is one page, the EPUB one file a part).
+  const xhtml = xml.replace(/href="#([^"]+)"/g, (whole, id: string) => (fileOf.has(id) ? `href="${fileOf.get(id)}"` : whole));
+  return {xhtml, pages: placed};
+}
+
+function coverXhtml(book: AssembledBook): string {
+  return `<section class="cover-page"><img src="images/cover.jpg" alt="${escapeXml(`封面：${book.config.title}${book.config.subtitle ? `——${book.config.subtitle}` : ''}`)}" width="${COVER.width}" height="${COVER.height}"/></section>`;
+}
+
+/** The cover image: cover.html (templates/cover.html.ejs) drawn by Chromium. */
+async function drawCover(browser: Browser, htmlDir: string): Promise<Uint8Array> {
+  const {page} = await openConfinedPage(browser, htmlDir);
+  try {
+    await page.setViewport({...COVER, deviceScaleFactor: 1});
+    await page.goto(pathToFileURL(path.join(htmlDir, 'cover.html')).href, {waitUntil: 'load'});
+    await page.evaluate(async () => {
+      await document.fonts.ready;
+    });
+    return await page.screenshot({type: 'jpeg', quality: 88, clip: {x: 0, y: 0, ...COVER}});
+  } finally {
+    await page.close();
+  }
 }
 
 /** One stylesheet: the fonts, the typography shared with print, and what is particular to e-readers. */
 function epubStylesheet(book: AssembledBook): string {
   const stylesheet = (name: string) => String(book.assets.find((asset) => asset.path === `styles/${name}`)?.data ?? '');
-  return [fontFaceCss(book.fonts, 'fonts/'), stylesheet('base.css'), stylesheet('epub.css')].join('\n');
+  return [fontFaceCss(book.fonts.filter((font) => font.epub), 'fonts/'), stylesheet('base.css'), stylesheet('epub.css')].join('\n');
 }
 
 /** zh-CN → zh-Hans: the script subtag is what reading systems (Apple Books among them) go by. */
@@ -157,3 +209,6 @@ function bookIdentifier(book: AssembledBook): string {
   return `urn:uuid:${hash.slice(0, 8)}-${hash.slice(8, 12)}-5${hash.slice(13, 16)}-${((parseInt(hash[16]!, 16) & 0x3) | 0x8).toString(16)}${hash.slice(17, 20)}-${hash.slice(20, 32)}`;
 }
 
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+}

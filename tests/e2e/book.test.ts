@@ -1,10 +1,10 @@
 // The real manuscript, built as an editor builds it, checked on the outputs themselves.
-import {readFile} from 'node:fs/promises';
+import {readFile, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {fromHtml} from 'hast-util-from-html';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {selectAll} from 'hast-util-select';
-import {cli, epubcheck, epubText, findOutput, manuscriptTexts, missingInOrder, pdffonts, pdfPageTexts, PROJECT, temporaryDirectory, type CliResult} from '../helpers.js';
+import {ace, cli, epubcheck, epubText, findOutput, manuscriptTexts, missingInOrder, pdffonts, pdfPageTexts, PROJECT, temporaryDirectory, type CliResult} from '../helpers.js';
 
 const MANUSCRIPT = path.join(PROJECT, 'manuscript');
 let outDir: string;
@@ -62,5 +62,19 @@ describe('npm run build on the real manuscript', () => {
     const check = await epubcheck(await findOutput(outDir, '.epub'));
     expect(check.messages).toEqual([]);
     expect([check.fatals, check.errors, check.warnings]).toEqual([0, 0, 0]);
+  });
+
+  it('makes an EPUB that Ace by DAISY passes, well under 1 MB', async () => {
+    const epub = await findOutput(outDir, '.epub');
+    const report = await ace(epub);
+    expect(report.violations).toEqual([]);
+    expect(report.outcome).toBe('pass');
+    expect((await stat(epub)).size).toBeLessThan(512 * 1024);
+  });
+
+  it('reports the layout check and preflight in its summary, all clean', () => {
+    expect(result.stdout).toMatch(/Layout check \(\d+ blocks\): line-start-closing 0, line-end-opening 0, split-dash-ellipsis 0, single-character-last-line 0, space-between-han 0/);
+    expect(result.stdout).toMatch(/Preflight of .*-print\.pdf: \d+ pages/);
+    expect(result.stdout).toContain('no errors');
   });
 });

@@ -4,7 +4,7 @@ import {describe, expect, it} from 'vitest';
 import {fontFaceCss, subsetFonts} from '../../src/3-assemble/fonts.js';
 import {PROJECT} from '../helpers.js';
 
-const SERIF = {family: 'Noto Serif SC', weight: 400, style: 'normal' as const, sources: ['@fontsource/noto-serif-sc/chinese-simplified-400.css', '@fontsource/noto-serif-sc/400.css']};
+const SERIF = {family: 'Noto Serif SC', weight: 400, style: 'normal' as const, epub: true, sources: ['@fontsource/noto-serif-sc/chinese-simplified-400.css', '@fontsource/noto-serif-sc/400.css']};
 
 describe('subsetFonts', () => {
   it('takes common characters from the big file and rare ones from the slices', async () => {

@@ -12,6 +12,8 @@ import {describe, expect, it} from 'vitest';
 import rehypeEmphasisDots from '../../src/2-markdown/rehype-emphasis-dots.js';
 import rehypeHeadingIds from '../../src/2-markdown/rehype-heading-ids.js';
 import rehypeLocalImages from '../../src/2-markdown/rehype-local-images.js';
+import rehypeFootnoteRoles from '../../src/2-markdown/rehype-footnote-roles.js';
+import rehypeTables from '../../src/2-markdown/rehype-tables.js';
 import remarkChapterHeadings from '../../src/2-markdown/remark-chapter-headings.js';
 import remarkCjkLineJoin from '../../src/2-markdown/remark-cjk-line-join.js';
 import remarkCommentary from '../../src/2-markdown/remark-commentary.js';
@@ -143,6 +145,25 @@ describe('rehype-emphasis-dots', () => {
   it('marks Chinese emphasis for emphasis dots and leaves Latin emphasis apart', async () => {
     const {html} = await run('*强调*与*word*', [], [rehypeEmphasisDots]);
     expect(html).toBe('<p><em class="emphasis-dots">强调</em>与<em class="emphasis-latin">word</em></p>');
+  });
+});
+
+describe('rehype-tables', () => {
+  it('says that header-row cells head columns, and turns alignment into a class', async () => {
+    const {html} = await run('| 指标 | 数值 |\n| --- | ---: |\n| 增长 | 6.4% |', [], [rehypeTables]);
+    expect(html).toContain('<th scope="col">指标</th>');
+    expect(html).toContain('<th scope="col" class="align-right">数值</th>');
+    expect(html).toContain('<td>增长</td>');
+    expect(html).toContain('<td class="align-right">6.4%</td>');
+  });
+});
+
+describe('rehype-footnote-roles', () => {
+  it('gives footnote references, notes and back-links their DPUB-ARIA roles', async () => {
+    const {html} = await run('正文[^1]。\n\n[^1]: 注。', [], [rehypeFootnoteRoles]);
+    expect(html).toMatch(/<a [^>]*data-footnote-ref[^>]*role="doc-noteref"/);
+    expect(html).toMatch(/<section [^>]*data-footnotes[^>]*role="doc-endnotes"/);
+    expect(html).toMatch(/<a [^>]*data-footnote-backref[^>]*role="doc-backlink"/);
   });
 });
 

@@ -1,0 +1,313 @@
+// A reader of PDF content streams just deep enough for what the pipeline asks of its own PDFs: for
+// preflight, the current transformation matrix (q, Q, cm), the XObjects drawn (Do, with the size they
+// are drawn at) and the colour operators used; for the EPUB's print page equivalents, the text a page
+// begins with (fonts' ToUnicode maps, artifacts skipped).
+import {decodePDFRawStream, PDFArray, PDFDict, PDFName, PDFNumber, PDFRawStream, PDFRef, type PDFContext, type PDFObject, type PDFPage} from 'pdf-lib';
+
+type Matrix = [number, number, number, number, number, number];
+
+export interface DrawnImage {
+  /** Pixels. */
+  width: number;
+  height: number;
+  /** Printed size, PDF points. */
+  printedWidth: number;
+  printedHeight: number;
+  colorSpace: string;
+}
+
+export interface PageContent {
+  images: DrawnImage[];
+  /** Colour operators that set an RGB colour (rg, RG, or sc/scn in an RGB colour space). */
+  rgbOperators: number;
+}
+
+const IDENTITY: Matrix = [1, 0, 0, 1, 0, 0];
+
+export function readPageContent(context: PDFContext, contents: Uint8Array[], resources: PDFDict | undefined): PageContent {
+  const result: PageContent = {images: [], rgbOperators: 0};
+  interpret(context, contents, resources, IDENTITY, result, 0);
+  return result;
+}
+
+function interpret(context: PDFContext, streams: Uint8Array[], resources: PDFDict | undefined, start: Matrix, result: PageContent, depth: number) {
+  if (depth > 8) return;
+  const stack: Matrix[] = [];
+  let ctm = start;
+  let operands: string[] = [];
+  let fillSpace = 'DeviceGray';
+  let strokeSpace = 'DeviceGray';
+  for (const token of tokens(streams.map((stream) => Buffer.from(stream).toString('latin1')).join('\n'))) {
+    if (!isOperator(token)) {
+      operands.push(token);
+      continue;
+    }
+    switch (token) {
+      case 'q':
+        stack.push(ctm);
+        break;
+      case 'Q':
+        ctm = stack.pop() ?? start;
+        break;
+      case 'cm':
+        ctm = multiply(operands.slice(-6).map(Number) as Matrix, ctm);
+        break;
+      case 'rg':
+      case 'RG':
+        result.rgbOperators++;
+        break;
+      case 'cs':
+        fillSpace = colorSpaceName(context, resources, operands.at(-1));
+        break;
+      case 'CS':
+        strokeSpace = colorSpaceName(context, resources, operands.at(-1));
+        break;
+      case 'sc':
+      case 'scn':
+        if (fillSpace === 'RGB') result.rgbOperators++;
+        break;
+      case 'SC':
+      case 'SCN':
+        if (strokeSpace === 'RGB') result.rgbOperators++;
+        break;
+      case 'Do': {
+        const xobject = lookup(context, lookup(context, resources?.get(PDFName.of('XObject')))?.get?.(PDFName.of(operands.at(-1)!.slice(1))));
+        if (xobject instanceof PDFRawStream) drawXObject(context, xobject, ctm, result, depth);
+        break;
+      }
+    }
+    operands = [];
+  }
+}
+
+function drawXObject(context: PDFContext, xobject: PDFRawStream, ctm: Matrix, result: PageContent, depth: number) {
+  const subtype = xobject.dict.get(PDFName.of('Subtype'));
+  if (subtype === PDFName.of('Image')) {
+    const number = (key: string) => (lookup(context, xobject.dict.get(PDFName.of(key))) as PDFNumber | undefined)?.asNumber() ?? 0;
+    result.images.push({
+      width: number('Width'),
+      height: number('Height'),
+      printedWidth: Math.hypot(ctm[0], ctm[1]),
+      printedHeight: Math.hypot(ctm[2], ctm[3]),
+      colorSpace: colorSpaceOf(context, xobject.dict.get(PDFName.of('ColorSpace'))),
+    });
+  } else if (subtype === PDFName.of('Form')) {
+    const matrix = lookup(context, xobject.dict.get(PDFName.of('Matrix')));
+    const formMatrix = matrix instanceof PDFArray ? (matrix.asArray().map((value) => (lookup(context, value) as PDFNumber).asNumber()) as Matrix) : IDENTITY;
+    const resources = lookup(context, xobject.dict.get(PDFName.of('Resources')));
+    interpret(context, [decodePDFRawStream(xobject).decode()], resources instanceof PDFDict ? resources : undefined, multiply(formMatrix, ctm), result, depth + 1);
+  }
+}
+
+/** 'RGB', 'CMYK', 'Gray' or another name, for a colour space object. */
+function colorSpaceOf(context: PDFContext, space: PDFObject | undefined): string {
+  const value = lookup(context, space);
+  if (value instanceof PDFName) return {'/DeviceRGB': 'RGB', '/CalRGB': 'RGB', '/DeviceCMYK': 'CMYK', '/DeviceGray': 'Gray', '/CalGray': 'Gray'}[value.asString()] ?? value.asString().slice(1);
+  if (value instanceof PDFArray) {
+    const family = (lookup(context, value.get(0)) as PDFName | undefined)?.asString();
+    if (family === '/ICCBased') {
+      const profile = lookup(context, value.get(1));
+      const components = profile instanceof PDFRawStream ? (lookup(context, profile.dict.get(PDFName.of('N'))) as PDFNumber | undefined)?.asNumber() : undefined;
+      return components === 3 ? 'RGB' : components === 4 ? 'CMYK' : 'Gray';
+    }
+    if (family === '/Indexed') return colorSpaceOf(context, value.get(1));
+    return colorSpaceOf(context, value.get(0));
+  }
+  return 'unknown';
+}
+
+function colorSpaceName(context: PDFContext, resources: PDFDict | undefined, operand: string | undefined): string {
+  if (!operand?.startsWith('/')) return 'unknown';
+  const direct = colorSpaceOf(context, PDFName.of(operand.slice(1)));
+  if (direct !== operand.slice(1)) return direct;
+  const named = lookup(context, resources?.get(PDFName.of('ColorSpace')));
+  return named instanceof PDFDict ? colorSpaceOf(context, named.get(PDFName.of(operand.slice(1)))) : 'unknown';
+}
+
+function lookup(context: PDFContext, value: PDFObject | undefined): any {
+  return value instanceof PDFRef ? context.lookup(value) : value;
+}
+
+function multiply(a: Matrix, b: Matrix): Matrix {
+  return [
+    a[0] * b[0] + a[1] * b[2],
+    a[0] * b[1] + a[1] * b[3],
+    a[2] * b[0] + a[3] * b[2],
+    a[2] * b[1] + a[3] * b[3],
+    a[4] * b[0] + a[5] * b[2] + b[4],
+    a[4] * b[1] + a[5] * b[3] + b[5],
+  ];
+}
+
+function isOperator(token: string): boolean {
+  return /^[A-Za-z'"*][A-Za-z0-9*']*$/.test(token) && token !== 'true' && token !== 'false' && token !== 'null';
+}
+
+/** A page's content streams, decoded. */
+export function contentStreams(page: PDFPage): Uint8Array[] {
+  const contents = page.node.get(PDFName.of('Contents'));
+  const refs = contents instanceof PDFArray ? contents.asArray() : contents ? [contents] : [];
+  return refs
+    .map((ref) => page.doc.context.lookup(ref))
+    .filter((stream): stream is PDFRawStream => stream instanceof PDFRawStream)
+    .map((stream) => decodePDFRawStream(stream).decode());
+}
+
+export interface TextFonts {
+  /** Font resources already read, by object number. */
+  cache: Map<string, {twoByte: boolean; unicode: Map<number, string>}>;
+}
+
+/** The first `length` characters of text a page shows, page furniture (artifacts) left out. */
+export function pageStartText(context: PDFContext, contents: Uint8Array[], resources: PDFDict | undefined, fonts: TextFonts, length: number): string {
+  let text = '';
+  let operands: string[] = [];
+  const marked: string[] = [];
+  let font: {twoByte: boolean; unicode: Map<number, string>} | undefined;
+  for (const token of tokens(contents.map((stream) => Buffer.from(stream).toString('latin1')).join('\n'))) {
+    if (!isOperator(token)) {
+      operands.push(token);
+      continue;
+    }
+    if (token === 'BMC' || token === 'BDC') marked.push(operands[0] ?? '');
+    else if (token === 'EMC') marked.pop();
+    else if (token === 'Tf') font = textFont(context, resources, operands[0], fonts);
+    else if ((token === 'Tj' || token === 'TJ' || token === "'" || token === '"') && font && !marked.includes('/Artifact')) {
+      for (const string of token === 'TJ' ? (operands.at(-1) ?? '').match(/<[^>]*>|\((?:\\.|[^\\)])*\)/g) ?? [] : [operands.at(-1) ?? '']) {
+        const bytes = stringBytes(string);
+        for (let index = 0; index < bytes.length; index += font.twoByte ? 2 : 1) {
+          const code = font.twoByte ? (bytes[index]! << 8) | (bytes[index + 1] ?? 0) : bytes[index]!;
+          text += font.unicode.get(code) ?? '';
+        }
+      }
+      if (text.replace(/\s/g, '').length >= length) break;
+    }
+    operands = [];
+  }
+  return text;
+}
+
+function textFont(context: PDFContext, resources: PDFDict | undefined, name: string | undefined, fonts: TextFonts) {
+  const ref = (lookup(context, resources?.get(PDFName.of('Font'))) as PDFDict | undefined)?.get(PDFName.of((name ?? '').slice(1)));
+  const key = ref instanceof PDFRef ? ref.toString() : String(name);
+  let font = fonts.cache.get(key);
+  if (!font) {
+    const dict = lookup(context, ref) as PDFDict | undefined;
+    const toUnicode = lookup(context, dict?.get(PDFName.of('ToUnicode')));
+    font = {
+      twoByte: dict?.get(PDFName.of('Subtype')) === PDFName.of('Type0'),
+      unicode: toUnicode instanceof PDFRawStream ? parseToUnicode(Buffer.from(decodePDFRawStream(toUnicode).decode()).toString('latin1')) : new Map(),
+    };
+    fonts.cache.set(key, font);
+  }
+  return font;
+}
+
+/** A ToUnicode CMap: character codes → text (bfchar and bfrange entries). */
+function parseToUnicode(cmap: string): Map<number, string> {
+  const map = new Map<number, string>();
+  const text = (hex: string) => String.fromCharCode(...(hex.match(/.{1,4}/g) ?? []).map((unit) => parseInt(unit, 16)));
+  for (const [, block] of cmap.matchAll(/beginbfchar([\s\S]*?)endbfchar/g)) {
+    for (const [, code, value] of block!.matchAll(/<([0-9a-f]+)>\s*<([0-9a-f]+)>/gi)) map.set(parseInt(code!, 16), text(value!));
+  }
+  for (const [, block] of cmap.matchAll(/beginbfrange([\s\S]*?)endbfrange/g)) {
+    for (const [, from, to, target] of block!.matchAll(/<([0-9a-f]+)>\s*<([0-9a-f]+)>\s*(<[0-9a-f]+>|\[[^\]]*\])/gi)) {
+      const [start, end] = [parseInt(from!, 16), parseInt(to!, 16)];
+      const targets = target!.startsWith('[') ? [...target!.matchAll(/<([0-9a-f]+)>/gi)].map((match) => match[1]!) : undefined;
+      for (let code = start; code <= end; code++) {
+        if (targets) map.set(code, text(targets[code - start] ?? ''));
+        else {
+          const base = target!.slice(1, -1);
+          const last = parseInt(base.slice(-4), 16) + (code - start);
+          map.set(code, text(base.slice(0, -4) + last.toString(16).padStart(4, '0')));
+        }
+      }
+    }
+  }
+  return map;
+}
+
+/** The bytes of a PDF string token, hex (<…>) or literal ((…)). */
+function stringBytes(token: string): number[] {
+  if (token.startsWith('<')) {
+    const hex = token.slice(1, -1).replace(/\s/g, '');
+    return (hex.match(/.{1,2}/g) ?? []).map((pair) => parseInt(pair.padEnd(2, '0'), 16));
+  }
+  const bytes: number[] = [];
+  const body = token.slice(1, -1);
+  for (let index = 0; index < body.length; index++) {
+    const character = body[index]!;
+    if (character !== '\\') {
+      bytes.push(character.charCodeAt(0));
+      continue;
+    }
+    const next = body[++index] ?? '';
+    const octal = /^[0-7]{1,3}/.exec(body.slice(index, index + 3))?.[0];
+    if (octal) {
+      bytes.push(parseInt(octal, 8));
+      index += octal.length - 1;
+    } else {
+      bytes.push(({n: 10, r: 13, t: 9, b: 8, f: 12} as Record<string, number>)[next] ?? next.charCodeAt(0));
+    }
+  }
+  return bytes;
+}
+
+/** Tokens of a content stream; strings, arrays and dictionaries come back as one opaque token each. */
+function* tokens(source: string): Generator<string> {
+  let index = 0;
+  while (index < source.length) {
+    const character = source[index]!;
+    if (/\s/.test(character)) {
+      index++;
+    } else if (character === '%') {
+      while (index < source.length && source[index] !== '\n' && source[index] !== '\r') index++;
+    } else if (character === '(') {
+      let depth = 0;
+      const start = index;
+      for (; index < source.length; index++) {
+        if (source[index] === '\\') index++;
+        else if (source[index] === '(') depth++;
+        else if (source[index] === ')' && --depth === 0) break;
+      }
+      index++;
+      yield source.slice(start, index);
+    } else if (character === '[' || (character === '<' && source[index + 1] === '<')) {
+      const [open, close] = character === '[' ? ['[', ']'] : ['<<', '>>'];
+      const start = index;
+      let depth = 0;
+      while (index < source.length) {
+        if (source[index] === '(') {
+          for (let nested = 0; index < source.length; index++) {
+            if (source[index] === '\\') index++;
+            else if (source[index] === '(') nested++;
+            else if (source[index] === ')' && --nested === 0) break;
+          }
+          index++;
+        } else if (source.startsWith(open, index)) {
+          depth++;
+          index += open.length;
+        } else if (source.startsWith(close, index)) {
+          index += close.length;
+          if (--depth === 0) break;
+        } else {
+          index++;
+        }
+      }
+      yield source.slice(start, index);
+    } else if (character === '<') {
+      const end = source.indexOf('>', index);
+      yield source.slice(index, end + 1);
+      index = end + 1;
+    } else if (character === 'B' && source.startsWith('BI', index) && /\s/.test(source[index + 2] ?? ' ')) {
+      // Inline image: skip its binary data up to EI.
+      const end = source.indexOf('EI', source.indexOf('ID', index));
+      index = end < 0 ? source.length : end + 2;
+    } else {
+      const match = /^\/?[^\s()<>[\]{}/%]*/.exec(source.slice(index, index + 256))!;
+      const token = match[0] || character;
+      index += token.length;
+      yield token;
+    }
+  }
+}
