@@ -1,17 +1,18 @@
-// A build: the five stages in the order data flows, stopping at the first stage that finds errors.
+// A build: the stages in the order data flows, stopping at the first stage that finds errors.
 // Outputs are written to a staging folder inside the out folder and moved into place only when all of
 // them are made, so a failed build leaves the previous book untouched.
 import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {Browser} from 'puppeteer-core';
-import {readManuscript} from './1-manuscript/index.js';
+import {VFile} from 'vfile';
+import {readManuscript, type Manuscript} from './1-manuscript/index.js';
 import {renderChapters} from './2-markdown/index.js';
 import {assembleBook, TemplateError, type AssembledBook} from './3-assemble/index.js';
-import {launchBrowser, renderPdfs, type LayoutReport} from './4-pdf/index.js';
+import {launchBrowser, renderPdfs, type LayoutReport, type PagePlan, type PdfResult} from './4-pdf/index.js';
 import {packageEpub} from './5-epub/index.js';
 import {preflight, type PreflightReport} from './6-preflight/index.js';
+import {Cache, DEFAULT_CACHE_DIR} from './cache.js';
 import {hasErrors, reportError} from './messages.js';
-import {VFile} from 'vfile';
 
 export interface BuildOptions {
   manuscriptDir: string;
@@ -22,6 +23,8 @@ export interface BuildOptions {
   pdf?: PdfKind[];
   /** Pad the print PDF with blank pages to a multiple of 4. */
   pad?: boolean;
+  /** The build cache (chapters, font subsets, page plans); false for none. Default: the project's .cache. */
+  cacheDir?: string | false;
   /** Called as each stage starts, for a progress display. */
   onStage?: (stage: string) => void;
 }
@@ -55,29 +58,45 @@ export interface BuildResult {
 
 const MANIFEST = '.outputs.json';
 
-export async function build(options: BuildOptions): Promise<BuildResult> {
-  const timings: Record<string, number> = {};
-  const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
-    options.onStage?.(stage);
+/** Times the stages and tells the progress display which one runs. */
+class Stages {
+  readonly timings: Record<string, number> = {};
+  constructor(private readonly onStage?: (stage: string) => void) {}
+
+  async run<T>(stage: string, work: () => Promise<T>): Promise<T> {
+    this.onStage?.(stage);
     const start = performance.now();
     try {
       return await work();
     } finally {
-      timings[stage] = Math.round(performance.now() - start);
+      this.timings[stage] = Math.round(performance.now() - start);
     }
-  };
+  }
+}
 
-  const read = await timed('read', () => readManuscript(options.manuscriptDir));
-  const files = read.files;
-  if (!read.manuscript || hasErrors(files)) return {ok: false, files};
-  const manuscript = read.manuscript;
+export async function build(options: BuildOptions): Promise<BuildResult> {
+  const stages = new Stages(options.onStage);
+  const {manuscript, files} = await stages.run('read', () => readManuscript(options.manuscriptDir));
+  if (!manuscript || hasErrors(files)) return {ok: false, files};
 
-  const chapters = await timed('markdown', () => renderChapters(manuscript, {final: options.final}));
+  // Chromium starts while the Markdown is read and the book assembled.
+  const launching = launchBrowser();
+  launching.catch(() => undefined);
+  try {
+    const cache = options.cacheDir === false ? undefined : await Cache.open(options.cacheDir ?? DEFAULT_CACHE_DIR);
+    return await buildBook(manuscript, files, launching, options, stages, cache);
+  } finally {
+    await (await launching.catch(() => undefined))?.close();
+  }
+}
+
+async function buildBook(manuscript: Manuscript, files: VFile[], launching: Promise<Browser>, options: BuildOptions, stages: Stages, cache?: Cache): Promise<BuildResult> {
+  const chapters = await stages.run('markdown', () => renderChapters(manuscript, {final: options.final, cache}));
   if (hasErrors(files)) return {ok: false, files};
 
   let book: AssembledBook | undefined;
   try {
-    const assembled = await timed('assemble', () => assembleBook(manuscript, chapters));
+    const assembled = await stages.run('assemble', () => assembleBook(manuscript, chapters, {cache}));
     files.push(...assembled.files);
     book = assembled.book;
   } catch (error) {
@@ -88,65 +107,64 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   const outDir = path.resolve(options.outDir);
   const staging = path.join(outDir, `.staging-${process.pid}-${Date.now()}`);
+  const htmlDir = path.join(staging, 'html');
   const date = buildDate(book);
   const names = outputNames(book.config.title);
-  let browser: Browser | undefined;
+  const kinds = options.pdf ?? ['print', 'screen'];
   try {
-    await timed('write html', () => writeAssets(path.join(staging, 'html'), book));
-    browser = await timed('launch chromium', () => launchBrowser());
-    const launched = browser;
-    const htmlDir = path.join(staging, 'html');
-    const pdf = await timed('pdf', () => renderPdfs(book, htmlDir, launched, {date, pad: options.pad}));
+    await stages.run('write html', () => writeAssets(htmlDir, book));
+    const browser = await stages.run('launch chromium', () => launching);
+    const planKey = cache?.key('plan', manuscript.root, String(options.pad));
+    const previousPlan = planKey ? await cache!.getJson<PagePlan>('plans', planKey) : undefined;
+    const pdf = await stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, previousPlan}));
     if (pdf.refused.length > 0) throw new Error(`Chromium tried to load files outside the build: ${pdf.refused.join(', ')}`);
+    if (planKey) await cache!.setJson('plans', planKey, pdf.plan);
+    await writeFile(path.join(htmlDir, 'index.html'), pdf.html);
     // The EPUB's page list follows the print pages.
     const pages = pdf.pages.map((page) => ({label: page.label, partId: page.part.id, text: page.startText}));
-    const epub = await timed('epub', () => packageEpub(book, {date, pages, browser: launched, htmlDir}));
-
-    const kinds = options.pdf ?? ['print', 'screen'];
-    const written: Partial<Record<PdfKind, string>> = {};
-    const preflightReports: Partial<Record<PdfKind, PreflightReport>> = {};
-    await timed('preflight', async () => {
-      for (const kind of kinds) {
-        const name = kind === 'print' ? names.printPdf : names.screenPdf;
-        const bytes = kind === 'print' ? pdf.print : pdf.screen;
-        const report = await preflight(bytes, {kind, trim: book.geometry.trim, bleed: book.geometry.bleed});
-        preflightReports[kind] = report;
-        // The PDF was made by this build: a problem here is the tool's, reported like any other.
-        const file = new VFile({path: path.join(outDir, name)});
-        for (const finding of report.findings.filter((finding) => finding.severity === 'error')) {
-          reportError(file, `preflight: ${finding.message}`, undefined, 'preflight');
-        }
-        if (file.messages.length > 0) files.push(file);
-        await writeFile(path.join(staging, name), bytes);
-        written[kind] = name;
-      }
-    });
+    const epub = await stages.run('epub', () => packageEpub(book, {date, pages, browser, htmlDir}));
+    const reports = await stages.run('preflight', () => preflightPdfs(pdf, kinds, book, names, outDir, files));
     if (hasErrors(files)) return {ok: false, files};
+
+    const written = kinds.map((kind) => (kind === 'print' ? names.printPdf : names.screenPdf));
+    for (const kind of kinds) await writeFile(path.join(staging, kind === 'print' ? names.printPdf : names.screenPdf), kind === 'print' ? pdf.print : pdf.screen);
     await writeFile(path.join(staging, names.epub), epub);
-    await publish(staging, outDir, [names.html, ...Object.values(written), names.epub]);
+    await publish(staging, outDir, [names.html, ...written, names.epub]);
     return {
       ok: true,
       files,
       outputs: {
         html: path.join(outDir, names.html, 'index.html'),
-        screenPdf: written.screen && path.join(outDir, written.screen),
-        printPdf: written.print && path.join(outDir, written.print),
+        screenPdf: kinds.includes('screen') ? path.join(outDir, names.screenPdf) : undefined,
+        printPdf: kinds.includes('print') ? path.join(outDir, names.printPdf) : undefined,
         epub: path.join(outDir, names.epub),
       },
       stats: {
         pages: pdf.pages.length,
         passes: pdf.passes,
         characters: [...book.text.replace(/\s/g, '')].length,
-        timings,
+        timings: stages.timings,
         sizes: {pdf: pdf.screen.length, printPdf: pdf.print.length, epub: epub.length},
         layout: pdf.layout,
-        preflight: preflightReports,
+        preflight: reports,
       },
     };
   } finally {
-    await browser?.close();
     await rm(staging, {recursive: true, force: true});
   }
+}
+
+/**
+ * Preflight of the PDF the press gets (of the screen PDF when only that one is made): a problem found
+ * here is the tool's, reported like any other.
+ */
+async function preflightPdfs(pdf: PdfResult, kinds: PdfKind[], book: AssembledBook, names: ReturnType<typeof outputNames>, outDir: string, files: VFile[]) {
+  const kind: PdfKind = kinds.includes('print') ? 'print' : 'screen';
+  const report = await preflight(kind === 'print' ? pdf.print : pdf.screen, {kind, trim: book.geometry.trim, bleed: book.geometry.bleed});
+  const file = new VFile({path: path.join(outDir, kind === 'print' ? names.printPdf : names.screenPdf)});
+  for (const finding of report.findings) if (finding.severity === 'error') reportError(file, `preflight: ${finding.message}`, undefined, 'preflight');
+  if (file.messages.length > 0) files.push(file);
+  return {[kind]: report} as Partial<Record<PdfKind, PreflightReport>>;
 }
 
 /** SOURCE_DATE_EPOCH when set (reproducible builds), else the book's date, else a fixed date. */

@@ -1,7 +1,8 @@
-// Stage 2: each chapter's Markdown → a hast tree of its body, through one unified processor (remark →
+// Stage 2: each chapter's Markdown → the HTML of its body, through one unified processor (remark →
 // rehype) made of small plugins. Knows the manuscript, nothing of how the book is assembled or printed.
 import type {Root} from 'hast';
 import {headingRank} from 'hast-util-heading-rank';
+import {toHtml} from 'hast-util-to-html';
 import {toString} from 'hast-util-to-string';
 import {visit} from 'unist-util-visit';
 import rehypeEmphasisDots from './rehype-emphasis-dots.js';
@@ -24,6 +25,8 @@ import remarkCjkFriendly from 'remark-cjk-friendly';
 import remarkDirective from 'remark-directive';
 import remarkRehype from 'remark-rehype';
 import type {Chapter, Manuscript} from '../1-manuscript/index.js';
+import type {Cache} from '../cache.js';
+import {chapterKey, restoreChapter, storeChapter} from './cache.js';
 
 export type {ImageAsset} from './rehype-local-images.js';
 
@@ -35,8 +38,8 @@ export interface Heading {
 
 export interface ChapterContent {
   chapter: Chapter;
-  /** The chapter body (without its title, which comes from the frontmatter). */
-  body: Root;
+  /** The chapter body as HTML (without its title, which comes from the frontmatter). */
+  html: string;
   /** Section headings (##, ###), for the table of contents and the EPUB navigation. */
   headings: Heading[];
   images: ImageAsset[];
@@ -45,6 +48,8 @@ export interface ChapterContent {
 export interface MarkdownOptions {
   /** The build sent to print: placeholders and open queries are errors. */
   final?: boolean;
+  /** Where finished chapters are kept between builds. */
+  cache?: Cache;
 }
 
 export async function renderChapters(manuscript: Manuscript, options: MarkdownOptions = {}): Promise<ChapterContent[]> {
@@ -54,6 +59,12 @@ export async function renderChapters(manuscript: Manuscript, options: MarkdownOp
 }
 
 export async function renderChapter(chapter: Chapter, root: string, options: MarkdownOptions = {}): Promise<ChapterContent> {
+  const {cache} = options;
+  const key = cache && chapterKey(cache, chapter, root, Boolean(options.final));
+  const restored = key ? await restoreChapter(cache, key, chapter) : undefined;
+  if (restored) return {chapter, ...restored};
+
+  const before = chapter.file.messages.length;
   const processor = createProcessor({root, idPrefix: chapter.id, final: options.final});
   const body = (await processor.run(processor.parse(chapter.file), chapter.file)) as Root;
   const headings: Heading[] = [];
@@ -62,7 +73,11 @@ export async function renderChapter(chapter: Chapter, root: string, options: Mar
     const isFootnoteLabel = String(node.properties.className ?? '').includes('footnotes-title');
     if (depth && !isFootnoteLabel) headings.push({id: String(node.properties.id), depth, text: toString(node)});
   });
-  return {chapter, body, headings, images: chapter.file.data.images ?? []};
+  const images = chapter.file.data.images ?? [];
+  const messages = chapter.file.messages.slice(before);
+  const html = toHtml(body);
+  if (key && !messages.some((message) => message.fatal)) await storeChapter(cache, key, {html, headings, images, messages});
+  return {chapter, html, headings, images};
 }
 
 interface ProcessorOptions {

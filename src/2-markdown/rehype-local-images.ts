@@ -15,6 +15,8 @@ import {reportError} from '../messages.js';
 export interface ImageAsset {
   /** File name in the outputs' images/ folder, derived from the content. */
   name: string;
+  /** The file it was read from (symlinks resolved). */
+  source: string;
   mediaType: string;
   width: number;
   height: number;
@@ -83,7 +85,7 @@ async function loadImage(node: Element, file: VFile, root: string): Promise<Imag
     return fail(`“${src}” is not a JPEG, PNG or GIF image`, 'Export the picture as JPEG or PNG.');
   }
   const hash = createHash('sha256').update(data).digest('hex').slice(0, 16);
-  return {name: `${hash}.${size.type}`, mediaType, width: size.width, height: size.height, data};
+  return {name: `${hash}.${size.type}`, source: resolved.real, mediaType, width: size.width, height: size.height, data};
 }
 
 export default rehypeLocalImages;

@@ -10,6 +10,7 @@ import {location} from 'vfile-location';
 import {VFile} from 'vfile';
 import type {BookConfig, Manuscript} from '../1-manuscript/index.js';
 import type {ChapterContent, Heading, ImageAsset} from '../2-markdown/index.js';
+import type {Cache} from '../cache.js';
 import {reportError} from '../messages.js';
 import {PROJECT_ROOT, STYLES_DIR} from '../project.js';
 import {fontFaceCss, readFaceSpecs, subsetFonts, type SubsetFontFile} from './fonts.js';
@@ -86,7 +87,12 @@ const EXTRA_CHARACTERS = '0123456789ivxlcdm\u25CF';
 
 const STYLESHEETS = ['styles/fonts.css', 'styles/base.css', 'styles/print.css'];
 
-export async function assembleBook(manuscript: Manuscript, chapters: ChapterContent[]): Promise<AssembleResult> {
+export interface AssembleOptions {
+  /** Keeps font subsets between builds. */
+  cache?: Cache;
+}
+
+export async function assembleBook(manuscript: Manuscript, chapters: ChapterContent[], options: AssembleOptions = {}): Promise<AssembleResult> {
   const config = manuscript.book;
   const geometry: PageGeometry = {trim: config.trim, bleed: config.bleed};
   const chapterParts = await Promise.all(chapters.map((content) => chapterPart(content)));
@@ -119,7 +125,7 @@ export async function assembleBook(manuscript: Manuscript, chapters: ChapterCont
   const stylesheets = await readStylesheets(geometry);
   const text = parts.map((part) => part.text).join('\n');
   const fontText = text + cover.text + EXTRA_CHARACTERS + stylesheets.generatedText;
-  const fonts = await subsetFonts(await readFaceSpecs(path.join(STYLES_DIR, 'fonts.yaml')), fontText, PROJECT_ROOT);
+  const fonts = await subsetFonts(await readFaceSpecs(path.join(STYLES_DIR, 'fonts.yaml')), fontText, PROJECT_ROOT, options.cache);
   const files: VFile[] = [];
   for (const character of fonts.missing) reportMissingGlyph(character, manuscript, chapters, files);
   if (fonts.missing.length > 0) return {files};
@@ -142,7 +148,7 @@ async function chapterPart(content: ChapterContent): Promise<BookPart> {
     id: chapter.id,
     kind: chapter.kind,
     meta: chapter.meta,
-    body: toHtml(content.body),
+    body: content.html,
   });
   return {id: chapter.id, kind: chapter.kind, title: chapter.meta.title, ...typeset(html), headings: content.headings, ...PART_RULES[chapter.kind]};
 }

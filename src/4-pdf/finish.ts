@@ -16,11 +16,12 @@ import {
   PDFPage,
   PDFRawStream,
   PDFRef,
-  decodePDFRawStream,
   popGraphicsState,
   pushGraphicsState,
 } from 'pdf-lib';
-import {contentStreams, pageStartText, type TextFonts} from '../pdf-content.js';
+import {contentStreams, decodeStream, flateStream, pageStartText, SAVE_FAST, type TextFonts} from '../pdf-content.js';
+import type {SubsetFontFile} from '../3-assemble/fonts.js';
+import {asArtifact, drawSheet, FurnitureFonts, type FurnitureStyle, type Sheet, type TextBlock} from './furniture.js';
 import type {Destination, PageInfo} from './paginate.js';
 
 export interface OutlineEntry {
@@ -39,8 +40,9 @@ export interface DocumentInfo {
 }
 
 export interface FinishInput {
-  body: Uint8Array;
-  furniture: Uint8Array;
+  /** Chromium's PDF, opened (and changed in place). */
+  body: PDFDocument;
+  furniture: {style: FurnitureStyle; fonts: SubsetFontFile[]; sheets: Sheet[]; block: TextBlock};
   pages: PageInfo[];
   destinations: Map<string, Destination>;
   outline: OutlineEntry[];
@@ -61,23 +63,11 @@ const MARK_MARGIN_MM = 2;
 const PAGE_START_LENGTH = 24;
 
 export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Array; print: Uint8Array; pageStarts: string[]}> {
-  const document = await PDFDocument.load(input.body, {updateMetadata: false});
+  const document = input.body;
   const pages = document.getPages();
   if (pages.length !== input.pages.length) throw new Error(`the PDF has ${pages.length} pages, ${input.pages.length} were planned`);
   const fonts: TextFonts = {cache: new Map()};
   const pageStarts = pages.map((page) => pageStartText(document.context, contentStreams(page), page.node.Resources(), fonts, PAGE_START_LENGTH));
-
-  const furniture = await document.embedPdf(input.furniture, pages.map((_, index) => index));
-  pages.forEach((page, index) => {
-    wrapExistingContent(document, page);
-    const info = input.pages[index]!;
-    if (info.role === 'blank' || !info.part.hasRunningHeads) return;
-    asArtifact(page, () => page.drawPage(furniture[index]!, {x: 0, y: 0}));
-  });
-
-  setPageLabels(document, input.pages);
-  setOutline(document, input.outline, input.destinations);
-  setInfo(document, input.info);
 
   const mm = (value: number) => value * POINTS_PER_MM;
   const trimBox = (page: PDFPage) => {
@@ -87,6 +77,18 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
     return {x, y, width: mm(input.trim.width), height: mm(input.trim.height)};
   };
 
+  const {style, sheets, block} = input.furniture;
+  const furnitureFonts = await FurnitureFonts.embed(document, input.furniture.fonts, style, sheets);
+  for (const [index, page] of pages.entries()) {
+    wrapExistingContent(document, page);
+    drawSheet(page, sheets[index]!, style, furnitureFonts, block, trimBox(page));
+  }
+  await furnitureFonts.finish();
+
+  setPageLabels(document, input.pages);
+  setOutline(document, input.outline, input.destinations);
+  setInfo(document, input.info);
+
   for (const page of pages) {
     const trim = trimBox(page);
     page.setMediaBox(trim.x, trim.y, trim.width, trim.height);
@@ -94,7 +96,7 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
     page.setTrimBox(trim.x, trim.y, trim.width, trim.height);
     page.setBleedBox(trim.x, trim.y, trim.width, trim.height);
   }
-  const screen = await document.save();
+  const screen = await document.save(SAVE_FAST);
 
   // The press needs no links, bookmarks or structure tree (its links would point at removed
   // annotations), and black as black ink only: Chromium writes it as RGB black, which a RIP separates
@@ -117,7 +119,8 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
     page.node.delete(PDFName.of('Annots'));
     page.node.delete(PDFName.of('StructParents'));
   }
-  const print = await document.save();
+  // Without object streams: twice as fast to write; the press gets a larger file, which it does not mind.
+  const print = await document.save({...SAVE_FAST, useObjectStreams: false});
   return {screen, print, pageStarts};
 }
 
@@ -134,14 +137,9 @@ function makeBlackPure(document: PDFDocument) {
     if (!(object instanceof PDFRawStream)) continue;
     const isForm = object.dict.get(PDFName.of('Subtype')) === PDFName.of('Form');
     if (!isForm && !contentRefs.has(ref.toString())) continue;
-    const source = Buffer.from(decodePDFRawStream(object).decode()).toString('latin1');
+    const source = Buffer.from(decodeStream(object)).toString('latin1');
     const pure = source.replace(/(^|\s)0 0 0 rg(?=\s|$)/g, '$10 g').replace(/(^|\s)0 0 0 RG(?=\s|$)/g, '$10 G');
-    if (pure === source) continue;
-    const dict = object.dict.clone(context);
-    for (const key of ['Filter', 'DecodeParms', 'Length']) dict.delete(PDFName.of(key));
-    const rewritten = context.flateStream(Buffer.from(pure, 'latin1'));
-    for (const [key, value] of dict.entries()) rewritten.dict.set(key, value);
-    context.assign(ref, rewritten);
+    if (pure !== source) context.assign(ref, flateStream(context, object.dict, Buffer.from(pure, 'latin1')));
   }
 }
 
@@ -151,13 +149,6 @@ function wrapExistingContent(document: PDFDocument, page: PDFPage) {
   const start = document.context.register(PDFContentStream.of(document.context.obj({}), [pushGraphicsState()]));
   const end = document.context.register(PDFContentStream.of(document.context.obj({}), [popGraphicsState()]));
   page.node.wrapContentStreams(start, end);
-}
-
-/** Page furniture is not part of the text: marked as an artifact, screen readers and text export skip it. */
-function asArtifact(page: PDFPage, draw: () => void) {
-  page.pushOperators(PDFOperator.of(PDFOperatorNames.BeginMarkedContent, [PDFName.of('Artifact')]));
-  draw();
-  page.pushOperators(PDFOperator.of(PDFOperatorNames.EndMarkedContent));
 }
 
 function drawCropMarks(page: PDFPage, trim: {x: number; y: number; width: number; height: number}, offset: number, length: number) {

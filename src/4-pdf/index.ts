@@ -4,14 +4,14 @@ import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import type {Browser, Page} from 'puppeteer-core';
 import {printSheets, SHEET_FRACTIONS, type AssembledBook} from '../3-assemble/index.js';
-import {renderTemplate} from '../3-assemble/templates.js';
 import {openConfinedPage} from './browser.js';
 import {finishPdfs, type OutlineEntry} from './finish.js';
+import {readFurnitureStyle, type Sheet, type TextBlock} from './furniture.js';
 import {checkLayout, type LayoutReport} from './layout-check.js';
-import {paginate, type PageInfo, type PlannedPart} from './paginate.js';
+import {paginate, type PageInfo, type PagePlan, type PlannedPart} from './paginate.js';
 
 export {BrowserUnavailableError, launchBrowser} from './browser.js';
-export type {PageInfo} from './paginate.js';
+export type {PageInfo, PagePlan} from './paginate.js';
 export type {LayoutReport} from './layout-check.js';
 
 export interface PdfOptions {
@@ -21,6 +21,8 @@ export interface PdfOptions {
   timeoutMs?: number;
   /** Pad the print PDF with blank pages to a multiple of 4. */
   pad?: boolean;
+  /** The page plan of the previous build of this book (see paginate). */
+  previousPlan?: PagePlan;
 }
 
 export interface PrintedPage extends PageInfo {
@@ -34,6 +36,9 @@ export interface PdfResult {
   pages: PrintedPage[];
   /** How many times the book was printed before its page numbers settled. */
   passes: number;
+  plan: PagePlan;
+  /** The HTML as printed: blank pages inserted, page numbers written in. */
+  html: string;
   /** What the layout check measured on the typeset lines. */
   layout: LayoutReport;
   /** Requests Chromium made for something other than this build's files (all refused). */
@@ -56,16 +61,21 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
     }));
     const pagination = await paginate(page, parts, {
       timeoutMs,
+      previousPlan: options.previousPlan,
       pageCountTexts: (pageCount) => {
         const printed = options.pad ? Math.ceil(pageCount / 4) * 4 : pageCount;
         return SHEET_FRACTIONS.map((fraction) => [`[data-print-sheets="${fraction}"]`, printSheets(printed, fraction)]);
       },
     });
     const layout = await checkLayout(page);
-    const furniture = await printFurniture(page, book, pagination.pages, timeoutMs);
+    // The page as printed (blank pages in, table-of-contents numbers filled in), without the locators.
+    const html = await page.evaluate(() => {
+      document.getElementById('page-locators')?.remove();
+      return `<!DOCTYPE html>\n${document.documentElement.outerHTML}\n`;
+    });
     const {screen, print, pageStarts} = await finishPdfs({
       body: pagination.pdf,
-      furniture,
+      furniture: {style: await readFurnitureStyle(), fonts: book.fonts, sheets: sheetsOf(book, pagination.pages), block: await textBlock(page, String(book.assets.find((asset) => asset.path === 'styles/print.css')?.data ?? ''))},
       pages: pagination.pages,
       destinations: pagination.destinations,
       outline: outlineOf(book),
@@ -82,7 +92,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       pad: options.pad,
     });
     const pages = pagination.pages.map((info, index) => ({...info, startText: pageStarts[index] ?? ''}));
-    return {screen, print, pages, passes: pagination.passes, layout, refused};
+    return {screen, print, pages, passes: pagination.passes, plan: pagination.plan, layout, html, refused};
   } finally {
     await page.close();
   }
@@ -94,21 +104,40 @@ async function fontsLoaded(page: Page) {
   });
 }
 
-/** Running heads and folios: one sheet per page, printed over the pages by finishPdfs. */
-async function printFurniture(page: Page, book: AssembledBook, pages: PageInfo[], timeoutMs: number): Promise<Uint8Array> {
-  const sheets = pages.map((info) => {
+/** What each page carries: none on a part's opening page; the book's title on versos, the part's on rectos. */
+function sheetsOf(book: AssembledBook, pages: PageInfo[]): Sheet[] {
+  return pages.map((info) => {
     const furnished = info.role !== 'blank' && info.part.hasRunningHeads;
-    return {
-      side: info.side,
-      // None on a part's opening page; the book's title on versos, the part's on rectos.
-      head: furnished && info.role === 'body' ? (info.side === 'verso' ? book.config.title : info.part.title) : null,
-      folio: furnished ? info.label : null,
-    };
+    const head = furnished && info.role === 'body' ? (info.side === 'verso' ? book.config.title : info.part.title) : undefined;
+    return {side: info.side, head, folio: furnished ? info.label : undefined};
   });
-  const html = await renderTemplate('furniture.html.ejs', {lang: book.config.lang, pages: sheets});
-  await page.setContent(html, {waitUntil: 'load', timeout: timeoutMs});
-  await fontsLoaded(page);
-  return page.pdf({preferCSSPageSize: true, printBackground: true, tagged: false, timeout: timeoutMs});
+}
+
+/**
+ * The text block as print.css sets it: its left edge on a recto (the @page :right left margin, which
+ * Chromium computes for us) and its width (the body's). Versos mirror rectos, as inner and outer margins
+ * do. Stylesheets loaded from files cannot be read by the page, so print.css is read from a copy inlined
+ * for the moment.
+ */
+async function textBlock(page: Page, printCss: string): Promise<TextBlock> {
+  const copy = await page.addStyleTag({content: printCss});
+  const inPixels = await copy.evaluate((element) => {
+    // (No named helpers in here: the page does not have the compiler's helper that names them.)
+    let margin = '0';
+    for (const selector of ['', ':right']) {
+      for (const rule of (element as HTMLStyleElement).sheet!.cssRules) {
+        if (rule instanceof CSSPageRule && rule.selectorText === selector && rule.style.marginLeft) margin = rule.style.marginLeft;
+      }
+    }
+    const probe = document.createElement('div');
+    probe.style.width = margin;
+    document.body.append(probe);
+    const left = probe.getBoundingClientRect().width;
+    probe.remove();
+    element.remove();
+    return {left, width: document.body.getBoundingClientRect().width};
+  });
+  return {rectoLeft: inPixels.left * 0.75, width: inPixels.width * 0.75};
 }
 
 function outlineOf(book: AssembledBook): OutlineEntry[] {

@@ -2,7 +2,8 @@
 // recto`), nor print target-counter() page numbers. So: print, read from the PDF where every part and
 // section starts (its named destinations), insert blank pages and write the table-of-contents numbers
 // into the page, print again, and repeat until what is printed is what was predicted.
-import {PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRef, type PDFObject} from 'pdf-lib';
+import {PDFArray, PDFDict, PDFName, PDFNumber, PDFRef, type PDFDocument, type PDFObject} from 'pdf-lib';
+import {openPdf} from '../pdf-content.js';
 import type {Page} from 'puppeteer-core';
 
 export interface PlannedPart {
@@ -30,21 +31,36 @@ export interface PageInfo {
 export interface Destination {
   /** 1-based page number. */
   page: number;
+  /** Distance from the page's left edge, in PDF points. */
+  x: number;
   /** Distance from the page's bottom edge, in PDF points. */
   y: number;
 }
 
 export interface Pagination {
-  pdf: Uint8Array;
+  /** The last print, opened: the one whose page numbers are the printed ones. */
+  pdf: PDFDocument;
   pages: PageInfo[];
   destinations: Map<string, Destination>;
   passes: number;
+  /** What was done to the page: kept by the build for the next one, whose first print it makes final. */
+  plan: PagePlan;
+}
+
+/** Blank pages and page-number texts written into the page before it is printed. */
+export interface PagePlan {
+  /** Ids of the parts that get a blank page before them. */
+  blanksBefore: string[];
+  /** [CSS selector, text] pairs: table-of-contents numbers, the 印张. */
+  texts: [string, string][];
 }
 
 export interface PrintOptions {
   timeoutMs: number;
   /** Texts that depend on the page count, as [CSS selector, text] (the 版权页's 印张). */
   pageCountTexts?: (pageCount: number) => [string, string][];
+  /** The previous build's plan: when the pages have not moved, the first print is the last. */
+  previousPlan?: PagePlan;
 }
 
 const MAX_PASSES = 6;
@@ -64,9 +80,13 @@ export async function paginate(page: Page, parts: PlannedPart[], options: PrintO
     }
     document.body.append(holder);
   }, targets);
+  // With the previous build's plan the first print is likely the last; without it, a quick print with
+  // nothing painted finds where things fall first.
+  let discovering = !options.previousPlan;
+  if (options.previousPlan) await applyPlan(page, options.previousPlan);
 
   for (let pass = 1; pass <= MAX_PASSES; pass++) {
-    const pdf = await printPdf(page, options);
+    const pdf = discovering ? await printLayoutOnly(page, options) : await printPdf(page, options);
     const layout = await readLayout(pdf);
     const starts = parts.map((part) => {
       const destination = layout.destinations.get(part.id);
@@ -97,39 +117,48 @@ export async function paginate(page: Page, parts: PlannedPart[], options: PrintO
         if (destination) fills.push([`[data-page-of="${target}"]`, pages[destination.page + shifts[index]! - 1]!.label]);
       }
     });
-    const changed = await page.evaluate(
-      (wanted: string[], texts: [string, string][]) => {
-        let changes = 0;
-        for (const blank of document.querySelectorAll<HTMLElement>('.blank-page')) {
-          if (!wanted.includes(blank.dataset.before!)) {
-            blank.remove();
-            changes++;
-          }
-        }
-        for (const id of wanted) {
-          if (document.querySelector(`.blank-page[data-before="${id}"]`)) continue;
-          const blank = document.createElement('div');
-          blank.className = 'blank-page';
-          blank.dataset.before = id;
-          blank.setAttribute('aria-hidden', 'true');
-          document.getElementById(id)!.before(blank);
-          changes++;
-        }
-        for (const [selector, text] of texts) {
-          for (const element of document.querySelectorAll(selector)) {
-            if (element.textContent === text) continue;
-            element.textContent = text;
-            changes++;
-          }
-        }
-        return changes;
-      },
-      [...blanks],
-      fills,
-    );
-    if (changed === 0) return {pdf, pages, destinations: layout.destinations, passes: pass};
+    const plan: PagePlan = {blanksBefore: [...blanks], texts: fills};
+    const changed = await applyPlan(page, plan);
+    if (changed === 0 && !discovering) return {pdf: layout.document, pages, destinations: layout.destinations, passes: pass, plan};
+    // A print that needed changes is followed by a real one; a real one that needed changes, by a quick one.
+    discovering = changed > 0 && !discovering;
   }
   throw new Error(`the page numbers did not settle after ${MAX_PASSES} passes`);
+}
+
+/** Writes blank pages and texts into the page; returns how many things changed. */
+async function applyPlan(page: Page, plan: PagePlan): Promise<number> {
+  return page.evaluate(
+    (wanted: string[], texts: [string, string][]) => {
+      let changes = 0;
+      for (const blank of document.querySelectorAll<HTMLElement>('.blank-page')) {
+        if (!wanted.includes(blank.dataset.before!)) {
+          blank.remove();
+          changes++;
+        }
+      }
+      for (const id of wanted) {
+        const part = document.getElementById(id);
+        if (!part || document.querySelector(`.blank-page[data-before="${id}"]`)) continue;
+        const blank = document.createElement('div');
+        blank.className = 'blank-page';
+        blank.dataset.before = id;
+        blank.setAttribute('aria-hidden', 'true');
+        part.before(blank);
+        changes++;
+      }
+      for (const [selector, text] of texts) {
+        for (const element of document.querySelectorAll(selector)) {
+          if (element.textContent === text) continue;
+          element.textContent = text;
+          changes++;
+        }
+      }
+      return changes;
+    },
+    plan.blanksBefore,
+    plan.texts,
+  );
 }
 
 /** Folios: lower-case roman for the front matter, arabic from the first case, which is page 1. */
@@ -168,9 +197,22 @@ export async function printPdf(page: Page, options: PrintOptions): Promise<Uint8
   return page.pdf({preferCSSPageSize: true, printBackground: true, tagged: true, outline: false, timeout: options.timeoutMs});
 }
 
+/**
+ * A print with nothing painted: `visibility: hidden` changes no position, so the pages and destinations
+ * are those of the real print, in less than half its time (no glyphs, no fonts to embed).
+ */
+async function printLayoutOnly(page: Page, options: PrintOptions): Promise<Uint8Array> {
+  const style = await page.addStyleTag({content: '* { visibility: hidden !important; }'});
+  try {
+    return await page.pdf({preferCSSPageSize: true, tagged: false, outline: false, timeout: options.timeoutMs});
+  } finally {
+    await style.evaluate((element) => element.remove());
+  }
+}
+
 /** Page count and named destinations (catalog /Dests, 1-based pages) of a Chromium PDF. */
-export async function readLayout(pdf: Uint8Array): Promise<{pageCount: number; destinations: Map<string, Destination>}> {
-  const document = await PDFDocument.load(pdf, {updateMetadata: false});
+export async function readLayout(pdf: Uint8Array): Promise<{document: PDFDocument; pageCount: number; destinations: Map<string, Destination>}> {
+  const document = await openPdf(pdf);
   const pageNumbers = new Map<string, number>();
   document.getPages().forEach((page, index) => pageNumbers.set(page.ref.toString(), index + 1));
   const destinations = new Map<string, Destination>();
@@ -179,10 +221,11 @@ export async function readLayout(pdf: Uint8Array): Promise<{pageCount: number; d
     const array = document.context.lookup(value as PDFObject, PDFArray);
     const ref = array.get(0);
     const page = ref instanceof PDFRef ? pageNumbers.get(ref.toString()) : undefined;
+    const x = array.lookupMaybe(2, PDFNumber)?.asNumber() ?? 0;
     const y = array.lookupMaybe(3, PDFNumber)?.asNumber() ?? 0;
-    if (page) destinations.set(decodeName(name.asString()), {page, y});
+    if (page) destinations.set(decodeName(name.asString()), {page, x, y});
   }
-  return {pageCount: document.getPageCount(), destinations};
+  return {document, pageCount: document.getPageCount(), destinations};
 }
 
 /** PDF names escape bytes as #xx: `/case#2D01` → `case-01`. */

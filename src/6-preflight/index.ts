@@ -2,8 +2,8 @@
 // the end of every build. Page count, page boxes, fonts and their embedding, image resolution at the
 // printed size, RGB colour. Errors make a PDF unfit to print; notes are for the conversation with the
 // printer (RGB is converted by most print houses: reported, not refused, until a PDF/X route exists).
-import {PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef, type PDFObject, type PDFPage} from 'pdf-lib';
-import {contentStreams, readPageContent} from '../pdf-content.js';
+import {PDFArray, PDFDict, PDFName, PDFRawStream, PDFRef, type PDFContext, type PDFObject, type PDFPage} from 'pdf-lib';
+import {contentStreams, openPdf, readPageContent} from '../pdf-content.js';
 
 export type Severity = 'error' | 'warning' | 'note';
 
@@ -47,7 +47,7 @@ const TOLERANCE_PT = 0.5;
 const PT_PER_MM = 72 / 25.4;
 
 export async function preflight(bytes: Uint8Array, expect: PreflightExpectations = {}): Promise<PreflightReport> {
-  const document = await PDFDocument.load(bytes, {updateMetadata: false});
+  const document = await openPdf(bytes);
   const context = document.context;
   const findings: Finding[] = [];
   const pages = document.getPages();
@@ -66,6 +66,8 @@ export async function preflight(bytes: Uint8Array, expect: PreflightExpectations
   pages.forEach((page, index) => {
     const resources = page.node.Resources();
     collectFonts(context, resources, fonts, new Set());
+    // Image resolution and RGB colour matter to the press only.
+    if (expect.kind === 'screen') return;
     const content = readPageContent(context, contentStreams(page), resources);
     if (content.rgbOperators > 0 || content.images.some((image) => image.colorSpace === 'RGB')) rgbPages.push(index + 1);
     for (const image of content.images) {
@@ -143,7 +145,7 @@ function explicitBox(page: PDFPage, key: 'TrimBox' | 'BleedBox') {
   return key === 'TrimBox' ? page.getTrimBox() : page.getBleedBox();
 }
 
-function collectFonts(context: PDFDocument['context'], resources: PDFDict | undefined, fonts: Map<string, FontInfo>, seen: Set<PDFDict>) {
+function collectFonts(context: PDFContext, resources: PDFDict | undefined, fonts: Map<string, FontInfo>, seen: Set<PDFDict>) {
   if (!resources || seen.has(resources)) return;
   seen.add(resources);
   const fontDict = resolve(context, resources.get(PDFName.of('Font')));
@@ -168,7 +170,7 @@ function collectFonts(context: PDFDocument['context'], resources: PDFDict | unde
   }
 }
 
-function describeFont(context: PDFDocument['context'], font: PDFDict): FontInfo {
+function describeFont(context: PDFContext, font: PDFDict): FontInfo {
   const name = (resolve(context, font.get(PDFName.of('BaseFont'))) as PDFName | undefined)?.asString().slice(1) ?? '(unnamed)';
   const subtype = (resolve(context, font.get(PDFName.of('Subtype'))) as PDFName | undefined)?.asString();
   let descriptorOwner = font;
@@ -187,7 +189,7 @@ function describeFont(context: PDFDocument['context'], font: PDFDict): FontInfo 
   return {name, type, embedded, subset: /^[A-Z]{6}\+/.test(name)};
 }
 
-function resolve(context: PDFDocument['context'], value: PDFObject | undefined): PDFObject | undefined {
+function resolve(context: PDFContext, value: PDFObject | undefined): PDFObject | undefined {
   return value instanceof PDFRef ? context.lookup(value) : value;
 }
 

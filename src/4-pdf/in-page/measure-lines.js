@@ -1,5 +1,7 @@
 // Runs inside the page, sent to Chromium as it is (plain JavaScript, not compiled: the TypeScript
 // compiler's helpers would not exist there). See ../layout-check.ts for what it measures and why.
+// Only the characters a rule is about are measured, each against the visible character before it, so
+// a book of a million characters costs a few thousand rectangles, not a million.
 (selector, closing, opening) => {
   const counts = {
     'line-start-closing': 0,
@@ -10,67 +12,65 @@
   };
   const examples = [];
   let blocks = 0;
+  const range = document.createRange();
+
+  const rectOf = (node, offset, length) => {
+    range.setStart(node, offset);
+    range.setEnd(node, offset + length);
+    for (const rect of range.getClientRects()) if (rect.width > 0) return rect;
+    return null;
+  };
+  // `after` begins a new line when it is left of `before` (or below it).
+  const breaksBetween = (before, after) => {
+    const a = rectOf(before.node, before.offset, before.length);
+    const b = rectOf(after.node, after.offset, after.length);
+    return Boolean(a && b && (b.left < a.left - 0.5 || b.top >= a.bottom));
+  };
+  const record = (rule, block, before, after) => {
+    counts[rule]++;
+    if (examples.length < 20) {
+      const text = (character) => character.node.data.slice(character.offset, character.offset + character.length);
+      examples.push({rule, where: block.closest('[id]')?.id ?? '', context: `${text(before)}⏎${text(after)}`});
+    }
+  };
 
   for (const block of document.querySelectorAll(selector)) {
     if (block.closest('[hidden], .visually-hidden, #page-locators')) continue;
-    // The visible characters of the block, in order, each with its text node and offset.
-    const characters = [];
+    blocks++;
+    let previous = null;
+    let last = null;
+    let beforeLast = null;
     const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const value = node.data;
       for (let offset = 0; offset < value.length; ) {
-        const text = String.fromCodePoint(value.codePointAt(offset));
-        if (!/\s/.test(text)) characters.push({text, node, offset});
-        offset += text.length;
+        const code = value.codePointAt(offset);
+        const length = code > 0xffff ? 2 : 1;
+        const character = value[offset];
+        if (!/\s/.test(character)) {
+          const here = {node, offset, length};
+          if (previous) {
+            const before = previous.node.data[previous.offset];
+            const pair = (character === '—' || character === '…') && before === character;
+            if ((pair || closing.includes(character) || opening.includes(before)) && breaksBetween(previous, here)) {
+              if (pair) record('split-dash-ellipsis', block, previous, here);
+              else if (closing.includes(character)) record('line-start-closing', block, previous, here);
+              if (opening.includes(before)) record('line-end-opening', block, previous, here);
+            }
+          }
+          beforeLast = previous;
+          previous = here;
+          last = here;
+        }
+        offset += length;
       }
     }
-    if (characters.length === 0) continue;
+    if (block.matches('p') && beforeLast && last && breaksBetween(beforeLast, last)) record('single-character-last-line', block, beforeLast, last);
 
-    const rects = new Map();
-    const rectOf = (index) => {
-      if (!rects.has(index)) {
-        const character = characters[index];
-        const range = document.createRange();
-        range.setStart(character.node, character.offset);
-        range.setEnd(character.node, character.offset + character.text.length);
-        rects.set(index, [...range.getClientRects()].find((rect) => rect.width > 0) ?? null);
-      }
-      return rects.get(index);
-    };
-    // Character `index` begins a new line when it is left of the character before it.
-    const startsLine = (index) => {
-      const before = rectOf(index - 1);
-      const here = rectOf(index);
-      return Boolean(before && here && (here.left < before.left - 0.5 || here.top >= before.bottom));
-    };
-    const where = () => block.closest('[id]')?.id ?? '';
-    const context = (index) => {
-      const around = characters.slice(Math.max(0, index - 8), index + 8);
-      return around.map((character, position) => (position > 0 && startsLine(Math.max(0, index - 8) + position) ? '⏎' : '') + character.text).join('');
-    };
-    const count = (rule, index) => {
-      counts[rule]++;
-      if (examples.length < 20) examples.push({rule, where: where(), context: context(index)});
-    };
-
-    blocks++;
-    for (let index = 1; index < characters.length; index++) {
-      const text = characters[index].text;
-      const previous = characters[index - 1].text;
-      const mark = closing.includes(text) || opening.includes(previous) || ((text === '—' || text === '…') && previous === text);
-      if (!mark) continue;
-      if (!startsLine(index)) continue;
-      if ((text === '—' || text === '…') && previous === text) count('split-dash-ellipsis', index);
-      else if (closing.includes(text)) count('line-start-closing', index);
-      if (opening.includes(previous)) count('line-end-opening', index - 1);
-    }
-    const last = characters.length - 1;
-    if (last >= 1 && block.matches('p') && startsLine(last)) count('single-character-last-line', last);
-
-    const spaced = block.textContent?.match(/\p{Script=Han}[ \t\r\n\u00a0]+(?=\p{Script=Han})/gu) ?? [];
-    for (let index = 0; index < spaced.length; index++) {
+    const spaced = block.textContent.match(/\p{Script=Han}[ \t\r\n\u00a0]+(?=\p{Script=Han})/gu) ?? [];
+    for (const text of spaced) {
       counts['space-between-han']++;
-      if (examples.length < 20) examples.push({rule: 'space-between-han', where: where(), context: spaced[index]});
+      if (examples.length < 20) examples.push({rule: 'space-between-han', where: block.closest('[id]')?.id ?? '', context: text});
     }
   }
   return {counts, blocks, examples};
