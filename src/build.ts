@@ -6,13 +6,13 @@ import path from 'node:path';
 import type {Browser} from 'puppeteer-core';
 import {VFile} from 'vfile';
 import {readManuscript, type Manuscript} from './1-manuscript/index.js';
-import {renderChapters} from './2-markdown/index.js';
+import {renderChapters, type ChapterContent} from './2-markdown/index.js';
 import {assembleBook, TemplateError, type AssembledBook} from './3-assemble/index.js';
-import {launchBrowser, renderPdfs, type LayoutReport, type PagePlan, type PdfResult} from './4-pdf/index.js';
+import {explainChromiumFailure, launchBrowser, renderPdfs, type ImageResolution, type LayoutReport, type PagePlan, type PdfResult} from './4-pdf/index.js';
 import {packageEpub} from './5-epub/index.js';
 import {preflight, type PreflightReport} from './6-preflight/index.js';
 import {Cache, DEFAULT_CACHE_DIR} from './cache.js';
-import {hasErrors, reportError} from './messages.js';
+import {hasErrors, reportError, reportWarning} from './messages.js';
 
 export interface BuildOptions {
   manuscriptDir: string;
@@ -57,6 +57,8 @@ export interface BuildResult {
 }
 
 const MANIFEST = '.outputs.json';
+/** Print resolution below which pictures look soft. */
+const MIN_DPI = 300;
 
 /** Times the stages and tells the progress display which one runs. */
 class Stages {
@@ -85,8 +87,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   try {
     const cache = options.cacheDir === false ? undefined : await Cache.open(options.cacheDir ?? DEFAULT_CACHE_DIR);
     return await buildBook(manuscript, files, launching, options, stages, cache);
+  } catch (error) {
+    const browser = await launching.catch(() => undefined);
+    throw browser ? explainChromiumFailure(error, browser) : error;
   } finally {
-    await (await launching.catch(() => undefined))?.close();
+    // A Chromium that crashed cannot be closed: its error must not hide the one that explains the failure.
+    await (await launching.catch(() => undefined))?.close().catch(() => undefined);
   }
 }
 
@@ -118,6 +124,7 @@ async function buildBook(manuscript: Manuscript, files: VFile[], launching: Prom
     const previousPlan = planKey ? await cache!.getJson<PagePlan>('plans', planKey) : undefined;
     const pdf = await stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, previousPlan}));
     if (pdf.refused.length > 0) throw new Error(`Chromium tried to load files outside the build: ${pdf.refused.join(', ')}`);
+    reportLowResolution(pdf.images, chapters);
     if (planKey) await cache!.setJson('plans', planKey, pdf.plan);
     await writeFile(path.join(htmlDir, 'index.html'), pdf.html);
     // The EPUB's page list follows the print pages.
@@ -165,6 +172,18 @@ async function preflightPdfs(pdf: PdfResult, kinds: PdfKind[], book: AssembledBo
   for (const finding of report.findings) if (finding.severity === 'error') reportError(file, `preflight: ${finding.message}`, undefined, 'preflight');
   if (file.messages.length > 0) files.push(file);
   return {[kind]: report} as Partial<Record<PdfKind, PreflightReport>>;
+}
+
+/** Pictures that would print blurred, reported where the manuscript uses them. */
+function reportLowResolution(images: ImageResolution[], chapters: ChapterContent[]) {
+  for (const image of images.filter((image) => image.dpi < MIN_DPI)) {
+    for (const {chapter, images: used} of chapters) {
+      const asset = used.find((candidate) => `images/${candidate.name}` === image.src);
+      if (!asset) continue;
+      reportWarning(chapter.file, `this image prints at ${image.dpi} dpi (${asset.width} pixels across ${image.width} mm); print wants ${MIN_DPI}`, asset.place, 'image-resolution',
+        `Supply an image at least ${Math.ceil((image.width / 25.4) * MIN_DPI)} pixels wide.`);
+    }
+  }
 }
 
 /** SOURCE_DATE_EPOCH when set (reproducible builds), else the book's date, else a fixed date. */

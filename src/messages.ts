@@ -9,7 +9,9 @@ export type Place = Node | Position | Point | undefined;
 export const SOURCE = 'hangzhou-lujing';
 
 function place(file: VFile, reason: string, at: Place, ruleId: string, hint: string | undefined): VFileMessage {
-  const message = file.message(reason, {place: at && 'type' in at ? at.position : at, ruleId, source: SOURCE});
+  // A problem with the whole file is placed at its start, so that every message has a line and column.
+  const position = at && 'type' in at ? at.position : at;
+  const message = file.message(reason, {place: position ?? {line: 1, column: 1}, ruleId, source: SOURCE});
   if (hint) message.note = hint;
   return message;
 }

@@ -48,20 +48,32 @@ export async function readManuscript(root: string): Promise<ReadResult> {
 
   const chapters: Chapter[] = [];
   const usedIds = new Set<string>();
+  const titles = new Map<string, VFile>();
   for (const kind of ['front', 'case'] as const) {
     for (const chapterPath of await chapterPaths(root, kind, parsedBook, bookFile)) {
       const file = new VFile({path: chapterPath});
       files.push(file);
       const text = await readSource(root, file);
       if (text === undefined) continue;
-      const meta = readFrontmatter(file);
-      if (meta) chapters.push({kind, id: uniqueId(kind, chapterPath, usedIds), file, meta});
+      const frontmatter = readFrontmatter(file);
+      if (!frontmatter) continue;
+      const {data: meta} = frontmatter;
+      // Two chapters with one title would make the table of contents and the running heads ambiguous.
+      const earlier = titles.get(meta.title);
+      if (earlier) {
+        reportError(file, `another chapter has the title “${meta.title}”: ${path.relative(root, earlier.path)}`, frontmatter.positionOf(['title']), 'duplicate-title');
+      }
+      titles.set(meta.title, file);
+      chapters.push({kind, id: uniqueId(kind, chapterPath, usedIds), file, meta});
     }
   }
   return {files, manuscript: parsedBook && {root, book: parsedBook.data, bookFile, chapters}};
 }
 
-/** Reads a file into `file.value`; reports unreadable, outside or non-UTF-8 files. */
+/** Larger than any chapter or book.yaml an editor writes: refused before it is read into memory. */
+const MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+/** Reads a file into `file.value`; reports unreadable, outside, oversized or non-UTF-8 files. */
 async function readSource(root: string, file: VFile): Promise<string | undefined> {
   const resolved = await resolveInside(root, file.path);
   if (!resolved) {
@@ -70,6 +82,12 @@ async function readSource(root: string, file: VFile): Promise<string | undefined
   }
   if (!resolved.inside) {
     reportError(file, `this file links to ${resolved.real}, outside the manuscript folder`, undefined, 'outside-manuscript');
+    return undefined;
+  }
+  const size = (await stat(resolved.real)).size;
+  if (size > MAX_FILE_BYTES) {
+    reportError(file, `the file is ${(size / 1024 / 1024).toFixed(1)} MB; a manuscript file may be at most ${MAX_FILE_BYTES / 1024 / 1024} MB`, undefined, 'file-size',
+      'Split the chapter, or check that this is the file you meant.');
     return undefined;
   }
   const decoded = await readText(resolved.real).catch((error: NodeJS.ErrnoException) => {
@@ -86,7 +104,7 @@ async function readSource(root: string, file: VFile): Promise<string | undefined
   return decoded.text;
 }
 
-function readFrontmatter(file: VFile): ChapterMeta | undefined {
+function readFrontmatter(file: VFile): ParsedYaml<ChapterMeta> | undefined {
   const text = String(file.value);
   const match = FRONTMATTER.exec(text);
   if (!match) {
@@ -96,7 +114,7 @@ function readFrontmatter(file: VFile): ChapterMeta | undefined {
   }
   const yaml = match[1] ?? '';
   const offset = match[0].indexOf('\n') + 1;
-  return parseYaml({file, text: yaml, offset}, chapterSchema)?.data;
+  return parseYaml({file, text: yaml, offset}, chapterSchema);
 }
 
 async function chapterPaths(root: string, kind: ChapterKind, parsedBook: ParsedYaml<BookConfig> | undefined, bookFile: VFile): Promise<string[]> {

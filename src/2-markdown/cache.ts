@@ -18,8 +18,9 @@ interface CachedChapter {
   messages: {reason: string; place?: Point | Position; ruleId?: string; source?: string; fatal?: boolean | null; note?: string}[];
 }
 
-export function chapterKey(cache: Cache, chapter: Chapter, root: string, final: boolean): string {
-  return cache.key('markdown', root, chapter.file.path, String(chapter.file.value), String(final));
+/** A chapter's output depends on its source, the build settings, and which chapters its links may name. */
+export function chapterKey(cache: Cache, chapter: Chapter, root: string, chapters: Map<string, string>, final: boolean): string {
+  return cache.key('markdown', root, chapter.file.path, String(chapter.file.value), String(final), JSON.stringify([...chapters]));
 }
 
 export async function restoreChapter(cache: Cache, key: string, chapter: Chapter) {

@@ -7,16 +7,20 @@ import {toString} from 'hast-util-to-string';
 import {visit} from 'unist-util-visit';
 import rehypeEmphasisDots from './rehype-emphasis-dots.js';
 import rehypeHeadingIds from './rehype-heading-ids.js';
+import rehypeLinks from './rehype-links.js';
 import rehypeLocalImages, {type ImageAsset} from './rehype-local-images.js';
 import rehypeFootnoteRoles from './rehype-footnote-roles.js';
 import rehypeTables from './rehype-tables.js';
+import rehypeUniqueIds from './rehype-unique-ids.js';
 import remarkChapterHeadings from './remark-chapter-headings.js';
 import remarkCjkLineJoin from './remark-cjk-line-join.js';
 import remarkCommentary from './remark-commentary.js';
 import remarkEditorialQuery from './remark-editorial-query.js';
 import remarkFigure from './remark-figure.js';
 import remarkLiteralDirectives from './remark-literal-directives.js';
+import remarkParagraphLength from './remark-paragraph-length.js';
 import remarkRefuseHtml from './remark-refuse-html.js';
+import {checkSourceLimits} from './limits.js';
 import {unified} from 'unified';
 import remarkParse from 'remark-parse';
 import remarkFrontmatter from 'remark-frontmatter';
@@ -53,19 +57,22 @@ export interface MarkdownOptions {
 }
 
 export async function renderChapters(manuscript: Manuscript, options: MarkdownOptions = {}): Promise<ChapterContent[]> {
+  const chapters = new Map(manuscript.chapters.map((chapter) => [chapter.file.path, chapter.id]));
   const results: ChapterContent[] = [];
-  for (const chapter of manuscript.chapters) results.push(await renderChapter(chapter, manuscript.root, options));
+  for (const chapter of manuscript.chapters) results.push(await renderChapter(chapter, manuscript.root, chapters, options));
   return results;
 }
 
-export async function renderChapter(chapter: Chapter, root: string, options: MarkdownOptions = {}): Promise<ChapterContent> {
+/** `chapters`: every chapter file of the book and its id, for links between chapters. */
+export async function renderChapter(chapter: Chapter, root: string, chapters: Map<string, string>, options: MarkdownOptions = {}): Promise<ChapterContent> {
   const {cache} = options;
-  const key = cache && chapterKey(cache, chapter, root, Boolean(options.final));
+  const key = cache && chapterKey(cache, chapter, root, chapters, Boolean(options.final));
   const restored = key ? await restoreChapter(cache, key, chapter) : undefined;
   if (restored) return {chapter, ...restored};
 
   const before = chapter.file.messages.length;
-  const processor = createProcessor({root, idPrefix: chapter.id, final: options.final});
+  if (!checkSourceLimits(chapter.file)) return {chapter, html: '', headings: [], images: []};
+  const processor = createProcessor({root, idPrefix: chapter.id, final: options.final, chapters});
   const body = (await processor.run(processor.parse(chapter.file), chapter.file)) as Root;
   const headings: Heading[] = [];
   visit(body, 'element', (node) => {
@@ -84,6 +91,7 @@ interface ProcessorOptions {
   root: string;
   idPrefix: string;
   final?: boolean;
+  chapters: Map<string, string>;
 }
 
 export function createProcessor(options: ProcessorOptions) {
@@ -94,6 +102,7 @@ export function createProcessor(options: ProcessorOptions) {
     .use(remarkCjkFriendly)
     .use(remarkDirective)
     .use(remarkRefuseHtml)
+    .use(remarkParagraphLength)
     .use(remarkFigure, {final: options.final})
     .use(remarkCommentary)
     .use(remarkEditorialQuery, {final: options.final})
@@ -109,8 +118,10 @@ export function createProcessor(options: ProcessorOptions) {
       footnoteBackLabel: (referenceIndex) => `返回正文第${referenceIndex + 1}处引用`,
     })
     .use(rehypeHeadingIds, {prefix: options.idPrefix})
+    .use(rehypeUniqueIds, {prefix: options.idPrefix})
     .use(rehypeEmphasisDots)
     .use(rehypeTables)
     .use(rehypeFootnoteRoles)
-    .use(rehypeLocalImages, {root: options.root});
+    .use(rehypeLocalImages, {root: options.root})
+    .use(rehypeLinks, {chapters: options.chapters});
 }

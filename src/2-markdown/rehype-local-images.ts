@@ -5,6 +5,7 @@ import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {Element, Root} from 'hast';
+import type {Position} from 'unist';
 import {imageSize} from 'image-size';
 import type {Plugin} from 'unified';
 import {visit} from 'unist-util-visit';
@@ -17,6 +18,8 @@ export interface ImageAsset {
   name: string;
   /** The file it was read from (symlinks resolved). */
   source: string;
+  /** Where the chapter uses it first, for messages about the picture (its resolution in print). */
+  place?: Position;
   mediaType: string;
   width: number;
   height: number;
@@ -45,7 +48,7 @@ const rehypeLocalImages: Plugin<[LocalImagesOptions], Root> = (options) => async
   for (const node of images) {
     const asset = await loadImage(node, file, options.root);
     if (!asset) continue;
-    assets.set(asset.name, asset);
+    if (!assets.has(asset.name)) assets.set(asset.name, {...asset, place: node.position});
     node.properties.src = `images/${asset.name}`;
     node.properties.width = asset.width;
     node.properties.height = asset.height;

@@ -3,10 +3,22 @@
 // can come from the network or from elsewhere on the disk.
 import {access, constants} from 'node:fs/promises';
 import path from 'node:path';
-import puppeteer, {type Browser, type Page} from 'puppeteer-core';
+import puppeteer, {ProtocolError, TimeoutError, type Browser, type Page} from 'puppeteer-core';
 import {isInside} from '../files.js';
 
 export class BrowserUnavailableError extends Error {}
+
+/** Chromium crashed, was killed, or hung past its time limit: the build cannot go on. */
+export class ChromiumFailedError extends Error {}
+
+/** Turns what puppeteer throws when Chromium goes away or hangs into one clear error. */
+export function explainChromiumFailure(error: unknown, browser: Browser): unknown {
+  if (error instanceof TimeoutError) return new ChromiumFailedError(`Chromium did not finish in time (${error.message}); it may be stuck on this book`);
+  if (!browser.connected || error instanceof ProtocolError) {
+    return new ChromiumFailedError('Chromium stopped while working on the book (it crashed or was killed)');
+  }
+  return error;
+}
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 

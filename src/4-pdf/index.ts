@@ -10,7 +10,7 @@ import {readFurnitureStyle, type Sheet, type TextBlock} from './furniture.js';
 import {checkLayout, type LayoutReport} from './layout-check.js';
 import {paginate, type PageInfo, type PagePlan, type PlannedPart} from './paginate.js';
 
-export {BrowserUnavailableError, launchBrowser} from './browser.js';
+export {BrowserUnavailableError, ChromiumFailedError, explainChromiumFailure, launchBrowser} from './browser.js';
 export type {PageInfo, PagePlan} from './paginate.js';
 export type {LayoutReport} from './layout-check.js';
 
@@ -39,6 +39,8 @@ export interface PdfResult {
   plan: PagePlan;
   /** The HTML as printed: blank pages inserted, page numbers written in. */
   html: string;
+  /** Each image's resolution at the size it is printed. */
+  images: ImageResolution[];
   /** What the layout check measured on the typeset lines. */
   layout: LayoutReport;
   /** Requests Chromium made for something other than this build's files (all refused). */
@@ -68,6 +70,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       },
     });
     const layout = await checkLayout(page);
+    const images = await imageResolutions(page);
     // The page as printed (blank pages in, table-of-contents numbers filled in), without the locators.
     const html = await page.evaluate(() => {
       document.getElementById('page-locators')?.remove();
@@ -92,7 +95,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       pad: options.pad,
     });
     const pages = pagination.pages.map((info, index) => ({...info, startText: pageStarts[index] ?? ''}));
-    return {screen, print, pages, passes: pagination.passes, plan: pagination.plan, layout, html, refused};
+    return {screen, print, pages, passes: pagination.passes, plan: pagination.plan, layout, images, html, refused};
   } finally {
     await page.close();
   }
@@ -102,6 +105,24 @@ async function fontsLoaded(page: Page) {
   await page.evaluate(async () => {
     await document.fonts.ready;
   });
+}
+
+export interface ImageResolution {
+  /** As in the HTML: images/<name>. */
+  src: string;
+  dpi: number;
+  /** Printed width, millimetres. */
+  width: number;
+}
+
+/** Pixels per inch of each picture at its printed size (a CSS pixel is 1/96 inch). */
+async function imageResolutions(page: Page): Promise<ImageResolution[]> {
+  return page.evaluate(() =>
+    [...document.images].map((image) => {
+      const width = image.getBoundingClientRect().width;
+      return {src: image.getAttribute('src') ?? '', dpi: Math.round(image.naturalWidth / (width / 96)), width: Math.round((width / 96) * 25.4)};
+    }),
+  );
 }
 
 /** What each page carries: none on a part's opening page; the book's title on versos, the part's on rectos. */

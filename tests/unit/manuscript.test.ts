@@ -12,10 +12,11 @@ async function read(files: Record<string, string | Uint8Array>) {
 }
 
 const CASE = '---\ntitle: 案例\n---\n\n正文。\n';
+const titled = (title: string) => CASE.replace('案例', title);
 
 describe('readManuscript', () => {
   it('reads book.yaml with defaults and the cases in file-name order', async () => {
-    const {manuscript, messages} = await read({'book.yaml': 'title: 书\n', 'cases/10-b.md': CASE, 'cases/2-a.md': CASE, 'front/intro.md': CASE});
+    const {manuscript, messages} = await read({'book.yaml': 'title: 书\n', 'cases/10-b.md': titled('乙'), 'cases/2-a.md': titled('甲'), 'front/intro.md': titled('序')});
     expect(messages).toEqual([]);
     expect(manuscript!.book).toMatchObject({title: '书', lang: 'zh-CN', trim: {width: 170, height: 240}, bleed: 3});
     expect(manuscript!.chapters.map((chapter) => chapter.id)).toEqual(['front-intro', 'case-2-a', 'case-10-b']);
@@ -57,8 +58,18 @@ describe('readManuscript', () => {
     ]);
   });
 
+  it('refuses two chapters with one title, at the second title', async () => {
+    const {messages} = await read({'book.yaml': 'title: 书\n', 'cases/01.md': CASE, 'cases/02.md': '---\nsubtitle: 副\ntitle: 案例\n---\n'});
+    expect(messages).toEqual(['02.md:3:8 error duplicate-title']);
+  });
+
+  it('refuses files too large to be a chapter before reading them', async () => {
+    const {messages} = await read({'book.yaml': 'title: 书\n', 'cases/01.md': `${CASE}${'字'.repeat(2_000_000)}\n`});
+    expect(messages).toEqual(['01.md:1:1 error file-size']);
+  });
+
   it('warns about case files left out of the cases list', async () => {
-    const {manuscript, messages} = await read({'book.yaml': 'title: 书\ncases:\n  - cases/b.md\n', 'cases/a.md': CASE, 'cases/b.md': CASE});
+    const {manuscript, messages} = await read({'book.yaml': 'title: 书\ncases:\n  - cases/b.md\n', 'cases/a.md': titled('甲'), 'cases/b.md': titled('乙')});
     expect(manuscript!.chapters.map((chapter) => chapter.id)).toEqual(['case-b']);
     expect(messages).toEqual(['book.yaml:3:3 warning unlisted-chapter']);
   });

@@ -14,6 +14,10 @@ import rehypeHeadingIds from '../../src/2-markdown/rehype-heading-ids.js';
 import rehypeLocalImages from '../../src/2-markdown/rehype-local-images.js';
 import rehypeFootnoteRoles from '../../src/2-markdown/rehype-footnote-roles.js';
 import rehypeTables from '../../src/2-markdown/rehype-tables.js';
+import rehypeLinks from '../../src/2-markdown/rehype-links.js';
+import rehypeUniqueIds from '../../src/2-markdown/rehype-unique-ids.js';
+import remarkParagraphLength from '../../src/2-markdown/remark-paragraph-length.js';
+import {checkSourceLimits} from '../../src/2-markdown/limits.js';
 import remarkChapterHeadings from '../../src/2-markdown/remark-chapter-headings.js';
 import remarkCjkLineJoin from '../../src/2-markdown/remark-cjk-line-join.js';
 import remarkCommentary from '../../src/2-markdown/remark-commentary.js';
@@ -164,6 +168,51 @@ describe('rehype-footnote-roles', () => {
     expect(html).toMatch(/<a [^>]*data-footnote-ref[^>]*role="doc-noteref"/);
     expect(html).toMatch(/<section [^>]*data-footnotes[^>]*role="doc-endnotes"/);
     expect(html).toMatch(/<a [^>]*data-footnote-backref[^>]*role="doc-backlink"/);
+  });
+});
+
+describe('rehype-links', () => {
+  const chapters = new Map([['/manuscript/cases/01.md', 'case-01'], ['/manuscript/cases/02.md', 'case-02']]);
+
+  it('keeps web links, points chapter files at their chapters, checks anchors', async () => {
+    const {html, messages} = await run('[网](https://example.com) [邮](mailto:a@b.cn) [下一篇](02.md) [注][^1] [节](#case-01-s1)\n\n## 节\n\n[^1]: 注。', [], [[rehypeHeadingIds, {prefix: 'case-01'}], [rehypeLinks, {chapters}]]);
+    expect(messages).toEqual([]);
+    expect(html).toContain('<a href="https://example.com">网</a>');
+    expect(html).toContain('<a href="#case-02">下一篇</a>');
+  });
+
+  it('refuses scripts, data, files that are not chapters, and anchors that do not exist', async () => {
+    const {messages} = await run('[a](javascript:alert(1)) [b](data:text/html,x) [c](../images/a.png) [d](#nowhere) [e](02.md#s1) [f](//evil.example)', [], [[rehypeLinks, {chapters}]]);
+    expect(messages).toEqual(['1:1 error link', '1:26 error link', '1:48 error link', '1:69 error link', '1:83 error link', '1:97 error link']);
+  });
+});
+
+describe('rehype-unique-ids', () => {
+  it('prefixes the ids editors give with the chapter id, and the links to them', async () => {
+    const {html, messages} = await run('::figure[图]{#fig1}\n\n见[图一](#fig1)。\n\n::figure[图二]{#fig1}', [remarkFigure], [[rehypeUniqueIds, {prefix: 'case-01'}]]);
+    expect(html).toContain('<figure class="figure placeholder" id="case-01-fig1">');
+    expect(html).toContain('<a href="#case-01-fig1">图一</a>');
+    expect(messages.filter((message) => message.includes('duplicate-id'))).toEqual(['5:1 error duplicate-id']);
+  });
+});
+
+describe('limits', () => {
+  it('refuses what would make the parser take minutes, before parsing, with the line', () => {
+    const file = new VFile({path: '/m/cases/01.md', value: `正文\n\n${'> '.repeat(10_000)}深\n\n${'*'.repeat(20_000)}a\n`});
+    expect(checkSourceLimits(file)).toBe(false);
+    expect(file.messages.map((message) => `${message.line}:${message.column} ${message.ruleId}`)).toEqual(['3:1 nesting-limit', '5:1 run-limit']);
+  });
+
+  it('lets ordinary Markdown through', () => {
+    const file = new VFile({path: '/m/cases/01.md', value: '> 引文\n>\n> - 列表\n>   - 二级\n\n**粗**与*斜*\n\n:::commentary{author="甲"}\n点评\n:::\n'});
+    expect(checkSourceLimits(file)).toBe(true);
+  });
+});
+
+describe('remark-paragraph-length', () => {
+  it('warns about very long paragraphs and refuses absurd ones', async () => {
+    const {messages} = await run(`${'字'.repeat(2_000)}\n\n${'字'.repeat(100_001)}`, [remarkParagraphLength]);
+    expect(messages).toEqual(['1:1 warning paragraph-length', '3:1 error paragraph-length']);
   });
 });
 
