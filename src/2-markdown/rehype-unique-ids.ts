@@ -22,10 +22,20 @@ const rehypeUniqueIds: Plugin<[UniqueIdsOptions], Root> = (options) => (tree, fi
     renamed.set(id, unique);
     node.properties.id = unique;
   });
+  // Everything that names an id follows it: links, and the ARIA references (a footnote reference is
+  // described by the notes' heading).
   visit(tree, 'element', (node: Element) => {
     const href = node.tagName === 'a' ? node.properties.href : undefined;
     if (typeof href === 'string' && href.startsWith('#') && renamed.has(href.slice(1))) node.properties.href = `#${renamed.get(href.slice(1))}`;
+    for (const property of REFERENCES) {
+      const value = node.properties[property];
+      if (value === undefined || value === null) continue;
+      const ids = Array.isArray(value) ? value.map(String) : String(value).split(/\s+/);
+      node.properties[property] = ids.map((id) => renamed.get(id) ?? id).join(' ');
+    }
   });
 };
+
+const REFERENCES = ['ariaDescribedBy', 'ariaLabelledBy', 'ariaControls', 'ariaOwns', 'htmlFor', 'headers'];
 
 export default rehypeUniqueIds;

@@ -56,9 +56,13 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A page that may load only files inside `folder`. Returns the requests it refused. */
+/**
+ * A page that may load only files inside `folder`, with the page's own JavaScript off (the build's
+ * measurements run through DevTools, which still works). Returns the requests it refused.
+ */
 export async function openConfinedPage(browser: Browser, folder: string): Promise<{page: Page; refused: string[]}> {
   const page = await browser.newPage();
+  await page.setJavaScriptEnabled(false);
   const refused: string[] = [];
   await page.setRequestInterception(true);
   page.on('request', (request) => {

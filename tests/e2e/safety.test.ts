@@ -115,7 +115,7 @@ describe('no network, ever', () => {
     }
   });
 
-  it('lets the printing page load nothing but the build’s own files', async () => {
+  it('lets the printing page load nothing but the build’s own files, and run no script', async () => {
     let requests = 0;
     const server = createServer((_, response) => {
       requests++;
@@ -124,13 +124,14 @@ describe('no network, ever', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const {port} = server.address() as AddressInfo;
     const folder = await temporaryDirectory('html');
-    await writeFile(path.join(folder, 'index.html'), `<!DOCTYPE html><img src="http://127.0.0.1:${port}/a.png"><link rel="stylesheet" href="file:///etc/hostname">`);
+    await writeFile(path.join(folder, 'index.html'), `<!DOCTYPE html><img src="http://127.0.0.1:${port}/a.png"><link rel="stylesheet" href="file:///etc/hostname"><p id="x">quiet</p><script>document.getElementById('x').textContent = 'script ran'</script>`);
     const browser = await launchBrowser();
     try {
       const {page, refused} = await openConfinedPage(browser, folder);
       await page.goto(`file://${folder}/index.html`, {waitUntil: 'load'});
       expect(refused.sort()).toEqual([`file:///etc/hostname`, `http://127.0.0.1:${port}/a.png`]);
       expect(requests).toBe(0);
+      expect(await page.evaluate(() => document.getElementById('x')!.textContent)).toBe('quiet');
     } finally {
       await browser.close();
       server.close();

@@ -194,6 +194,12 @@ describe('rehype-unique-ids', () => {
     expect(html).toContain('<a href="#case-01-fig1">图一</a>');
     expect(messages.filter((message) => message.includes('duplicate-id'))).toEqual(['5:1 error duplicate-id']);
   });
+
+  it('keeps the ARIA references of footnotes pointing at their targets', async () => {
+    const {html} = await run('正文[^1]。\n\n[^1]: 注。', [], [[rehypeUniqueIds, {prefix: 'case-01'}]]);
+    const described = /aria-describedby="([^"]+)"/.exec(html)![1];
+    expect(html).toContain(`id="${described}"`);
+  });
 });
 
 describe('limits', () => {
