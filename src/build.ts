@@ -40,6 +40,8 @@ export interface BuildOutputs {
 
 export interface BuildStats {
   pages: number;
+  /** Chapters whose Markdown was processed in this build (the others came from the cache). */
+  chaptersProcessed: number;
   passes: number;
   characters: number;
   /** Milliseconds per stage. */
@@ -148,6 +150,7 @@ async function buildBook(manuscript: Manuscript, files: VFile[], launching: Prom
       },
       stats: {
         pages: pdf.pages.length,
+        chaptersProcessed: chapters.filter((chapter) => !chapter.cached).length,
         passes: pdf.passes,
         characters: [...book.text.replace(/\s/g, '')].length,
         timings: stages.timings,

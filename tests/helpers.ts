@@ -245,3 +245,24 @@ export async function ace(file: string): Promise<AceResult> {
   );
   return {outcome: report['earl:result']['earl:outcome'], violations};
 }
+
+const FOLIO = /^(\d+|[ivxlcdm]+)$/;
+
+/** The printed folio of a page (its furniture), if it has one. */
+export function folioOf(page: PdfPage): string | undefined {
+  return page.artifacts.find((text) => FOLIO.test(text));
+}
+
+/** The index of the page a chapter opens on: its text starts with the chapter's title. */
+export function openingPage(pages: PdfPage[], title: string): number {
+  return pages.findIndex((page) => normalise(page.text).startsWith(normalise(title)));
+}
+
+/** For each title: the number the table of contents prints, and the folio of the page it opens on. */
+export function tableOfContents(pages: PdfPage[], titles: string[]): {title: string; printed?: string; opening: number; folio?: string}[] {
+  const toc = normalise(pages.filter((page) => normalise(page.text).startsWith('目录')).map((page) => page.text).join(''));
+  return titles.map((title) => {
+    const opening = openingPage(pages, title);
+    return {title, printed: new RegExp(`${normalise(title)}…+(\\d+)`).exec(toc)?.[1], opening, folio: opening >= 0 ? folioOf(pages[opening]!) : undefined};
+  });
+}

@@ -47,6 +47,8 @@ export interface ChapterContent {
   /** Section headings (##, ###), for the table of contents and the EPUB navigation. */
   headings: Heading[];
   images: ImageAsset[];
+  /** Taken from the build cache rather than processed again. */
+  cached: boolean;
 }
 
 export interface MarkdownOptions {
@@ -68,10 +70,10 @@ export async function renderChapter(chapter: Chapter, root: string, chapters: Ma
   const {cache} = options;
   const key = cache && chapterKey(cache, chapter, root, chapters, Boolean(options.final));
   const restored = key ? await restoreChapter(cache, key, chapter) : undefined;
-  if (restored) return {chapter, ...restored};
+  if (restored) return {chapter, ...restored, cached: true};
 
   const before = chapter.file.messages.length;
-  if (!checkSourceLimits(chapter.file)) return {chapter, html: '', headings: [], images: []};
+  if (!checkSourceLimits(chapter.file)) return {chapter, html: '', headings: [], images: [], cached: false};
   const processor = createProcessor({root, idPrefix: chapter.id, final: options.final, chapters});
   const body = (await processor.run(processor.parse(chapter.file), chapter.file)) as Root;
   const headings: Heading[] = [];
@@ -84,7 +86,7 @@ export async function renderChapter(chapter: Chapter, root: string, chapters: Ma
   const messages = chapter.file.messages.slice(before);
   const html = toHtml(body);
   if (key && !messages.some((message) => message.fatal)) await storeChapter(cache, key, {html, headings, images, messages});
-  return {chapter, html, headings, images};
+  return {chapter, html, headings, images, cached: false};
 }
 
 interface ProcessorOptions {

@@ -6,7 +6,7 @@ import {PDFArray, PDFDict, PDFDocument, PDFName} from 'pdf-lib';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {syntheticCasebook} from '../../scripts/casebook.js';
 import {build, type BuildResult} from '../../src/build.js';
-import {manuscriptTexts, missingInOrder, normalise, pdffonts, pdfPages, temporaryDirectory, writeManuscript, type PdfPage} from '../helpers.js';
+import {folioOf, manuscriptTexts, missingInOrder, normalise, openingPage, pdffonts, pdfPages, tableOfContents, temporaryDirectory, writeManuscript, type PdfPage} from '../helpers.js';
 
 const EPOCH = 1760313600; // 2025-10-13T00:00:00Z
 const TITLES = ['一', '二', '三', '四', '五', '六'].map((number) => `案例${number}：探路内涵式发展，临平经开区加快迈向未来智造城`);
@@ -38,18 +38,12 @@ beforeAll(async () => {
 });
 
 const FOLIO = /^(\d+|[ivxlcdm]+)$/;
-const folioOf = (page: PdfPage) => page.artifacts.find((text) => FOLIO.test(text));
-const openingPage = (list: PdfPage[], title: string) => list.findIndex((page) => normalise(page.text).startsWith(normalise(title)));
 
 describe.each(['screen', 'print'] as const)('the %s PDF', (kind) => {
   it('prints in the table of contents the folio of the page each case opens on', () => {
-    const list = pages[kind];
-    const toc = normalise(list.filter((page) => normalise(page.text).startsWith('目录')).map((page) => page.text).join(''));
-    for (const title of TITLES) {
-      const printed = new RegExp(`${normalise(title)}…+(\\d+)`).exec(toc)?.[1];
-      const opening = openingPage(list, title);
-      expect(opening, title).toBeGreaterThan(0);
-      expect(printed, title).toBe(folioOf(list[opening]!));
+    for (const entry of tableOfContents(pages[kind], TITLES)) {
+      expect(entry.opening, entry.title).toBeGreaterThan(0);
+      expect(entry.printed, entry.title).toBe(entry.folio);
     }
   });
 
