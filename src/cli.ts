@@ -8,7 +8,9 @@ import {build, type BuildOutputs, type BuildStats, type PdfKind} from './build.j
 import {formatPreflight, preflight} from './6-preflight/index.js';
 import {BrowserUnavailableError} from './4-pdf/index.js';
 import {checkManuscript} from './check/index.js';
+import {DEFAULT_PORT, startDevServer} from './dev/server.js';
 import {hasErrors} from './messages.js';
+import {createCase, NewCaseError} from './new-case.js';
 import {formatReport} from './report.js';
 
 const USAGE = `Usage:
@@ -25,6 +27,14 @@ const USAGE = `Usage:
       Checks the manuscript's Chinese punctuation (GB/T 15834, W3C clreq) without building.
       --manuscript  the manuscript folder (default: manuscript)
       --fix         repairs in place what can be repaired, and reports what remains
+  npm run dev [-- --manuscript <dir>] [--port <n>]
+      Serves a preview of the book's pages on 127.0.0.1 and rebuilds it whenever a file is saved.
+      --manuscript  the manuscript folder (default: manuscript)
+      --port        the port (default: 4321; 0 for any free port)
+  npm run new -- "<title>" [--slug <ascii>] [--manuscript <dir>]
+      Adds cases/NN-<slug>.md (the next number) with its frontmatter, listed in book.yaml if it lists cases.
+      --slug        the file name after the number: ASCII letters, digits, hyphens (default: case)
+      --manuscript  the manuscript folder (default: manuscript)
 `;
 
 class UsageError extends Error {}
@@ -38,6 +48,10 @@ async function main(argv: string[]): Promise<number> {
       return runCheck(rest);
     case 'preflight':
       return runPreflight(rest);
+    case 'dev':
+      return runDev(rest);
+    case 'new':
+      return runNew(rest);
     case undefined:
     case '--help':
     case 'help':
@@ -134,6 +148,76 @@ async function runCheck(args: string[]): Promise<number> {
   if (values.fix) process.stdout.write(`Fixed ${plural(result.fixed)}.\n`);
   else if (result.fixable > 0) process.stdout.write(`${plural(result.fixable)} can be fixed with: npm run check -- --fix\n`);
   return hasErrors(result.files) ? 1 : 0;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+async function runDev(args: string[]): Promise<number> {
+  const {values} = parse(args, {
+    manuscript: {type: 'string', default: 'manuscript'},
+    port: {type: 'string', default: String(DEFAULT_PORT)},
+    help: {type: 'boolean', default: false},
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!/^\d+$/.test(String(values.port)) || port > 65535) throw new UsageError(`--port takes a number from 0 to 65535, not “${values.port}”`);
+  const manuscriptDir = await manuscriptFolder(String(values.manuscript));
+  const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+  let server;
+  try {
+    server = await startDevServer({manuscriptDir, port, color, log: (line) => process.stderr.write(`${line}\n`)});
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    process.stderr.write(`error: port ${port} is in use; choose another with --port <n> (--port 0 picks a free one)\n`);
+    return 1;
+  }
+  process.stdout.write(`Preview: ${server.url}\n`);
+  process.stderr.write(`Watching ${path.relative(process.cwd(), manuscriptDir) || '.'}, styles and templates. Press Ctrl-C to stop.\n`);
+  await new Promise<void>((resolve) => {
+    let stopping = 0;
+    const stop = () => {
+      // The same Ctrl-C may arrive twice (from the terminal and relayed by tsx); a later one forces the end.
+      if (stopping) {
+        if (Date.now() - stopping > 1000) process.exit(130);
+        return;
+      }
+      stopping = Date.now();
+      process.stderr.write('Stopping…\n');
+      void server.close().then(() => {
+        for (const signal of SIGNALS) process.off(signal, stop);
+        resolve();
+      });
+    };
+    for (const signal of SIGNALS) process.on(signal, stop);
+  });
+  return 0;
+}
+
+async function runNew(args: string[]): Promise<number> {
+  const {values, positionals} = parse(args, {
+    manuscript: {type: 'string', default: 'manuscript'},
+    slug: {type: 'string'},
+    help: {type: 'boolean', default: false},
+  }, true);
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('new takes the case’s title, in quotes: npm run new -- "案例标题"');
+  const manuscriptDir = await manuscriptFolder(String(values.manuscript));
+  try {
+    const created = await createCase({manuscriptDir, title: positionals[0]!, slug: values.slug});
+    process.stdout.write(`${path.relative(process.cwd(), created.file)}\n`);
+    if (created.listed) process.stderr.write(`Added ${created.entry} to the cases listed in book.yaml.\n`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof NewCaseError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return 1;
+  }
 }
 
 async function manuscriptFolder(value: string): Promise<string> {
