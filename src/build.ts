@@ -25,8 +25,8 @@ export interface BuildOptions {
   pad?: boolean;
   /** The build cache (chapters, font subsets, page plans); false for none. Default: the project's .cache. */
   cacheDir?: string | false;
-  /** Called as each stage starts, for a progress display. */
-  onStage?: (stage: string) => void;
+  /** Called as each stage starts, and with a detail as it goes (“case 3 of 50”), for a progress display. */
+  onStage?: (stage: string, detail?: string) => void;
 }
 
 export type PdfKind = 'print' | 'screen';
@@ -65,9 +65,14 @@ const MIN_DPI = 300;
 /** Times the stages and tells the progress display which one runs. */
 class Stages {
   readonly timings: Record<string, number> = {};
-  constructor(private readonly onStage?: (stage: string) => void) {}
+  private current = '';
+  constructor(private readonly onStage?: (stage: string, detail?: string) => void) {}
+
+  /** Tells the progress display how the current stage goes. */
+  readonly progress = (detail: string) => this.onStage?.(this.current, detail);
 
   async run<T>(stage: string, work: () => Promise<T>): Promise<T> {
+    this.current = stage;
     this.onStage?.(stage);
     const start = performance.now();
     try {
@@ -99,7 +104,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 }
 
 async function buildBook(manuscript: Manuscript, files: VFile[], launching: Promise<Browser>, options: BuildOptions, stages: Stages, cache?: Cache): Promise<BuildResult> {
-  const chapters = await stages.run('markdown', () => renderChapters(manuscript, {final: options.final, cache}));
+  const chapters = await stages.run('markdown', () =>
+    renderChapters(manuscript, {final: options.final, cache, onChapter: (done, total) => stages.progress(`chapter ${done} of ${total}`)}),
+  );
   if (hasErrors(files)) return {ok: false, files};
 
   let book: AssembledBook | undefined;
@@ -124,7 +131,7 @@ async function buildBook(manuscript: Manuscript, files: VFile[], launching: Prom
     const browser = await stages.run('launch chromium', () => launching);
     const planKey = cache?.key('plan', manuscript.root, String(options.pad));
     const previousPlan = planKey ? await cache!.getJson<PagePlan>('plans', planKey) : undefined;
-    const pdf = await stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, previousPlan}));
+    const pdf = await stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, previousPlan, onProgress: stages.progress}));
     if (pdf.refused.length > 0) throw new Error(`Chromium tried to load files outside the build: ${pdf.refused.join(', ')}`);
     reportLowResolution(pdf.images, chapters);
     if (planKey) await cache!.setJson('plans', planKey, pdf.plan);

@@ -6,24 +6,26 @@ import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {bookSchema} from './1-manuscript/schema.js';
 import {build, type BuildOutputs, type BuildStats, type PdfKind} from './build.js';
 import {formatPreflight, preflight} from './6-preflight/index.js';
-import {BrowserUnavailableError} from './4-pdf/index.js';
+import {BrowserUnavailableError, ChromiumFailedError} from './4-pdf/index.js';
 import {checkManuscript} from './check/index.js';
 import {DEFAULT_PORT, startDevServer} from './dev/server.js';
 import {hasErrors} from './messages.js';
 import {createCase, NewCaseError} from './new-case.js';
-import {formatReport} from './report.js';
+import {formatReport, jsonMessages} from './report.js';
+import type {VFile} from 'vfile';
 
 const USAGE = `Usage:
-  npm run build [-- --manuscript <dir>] [--out <dir>] [--final] [--pdf print,screen] [--pad]
+  npm run build [-- --manuscript <dir>] [--out <dir>] [--final] [--pdf print,screen] [--pad] [--format json]
       Builds the book: out/html/index.html, the screen PDF, the print PDF and the EPUB.
       --manuscript  the manuscript folder (default: manuscript)
       --out         the output folder (default: out)
       --final       the build sent to print: placeholders and open queries are errors
       --pdf         which PDFs to write: print (for the press), screen, or both (default)
       --pad         pad the print PDF with blank pages to a multiple of 4
+      --format      json: the messages and the summary as JSON on standard output, for machines
   npm run preflight -- <file.pdf> [--trim 170mm×240mm] [--bleed 3mm]
       Reports what a print house checks: pages, page boxes, fonts, image resolution, RGB colour.
-  npm run check [-- --manuscript <dir>] [--fix]
+  npm run check [-- --manuscript <dir>] [--fix] [--format json]
       Checks the manuscript's Chinese punctuation (GB/T 15834, W3C clreq) without building.
       --manuscript  the manuscript folder (default: manuscript)
       --fix         repairs in place what can be repaired, and reports what remains
@@ -69,37 +71,67 @@ async function runBuild(args: string[]): Promise<number> {
     final: {type: 'boolean', default: false},
     pdf: {type: 'string', default: 'print,screen'},
     pad: {type: 'boolean', default: false},
+    format: {type: 'string', default: 'text'},
     help: {type: 'boolean', default: false},
   });
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
+  const json = outputFormat(values.format);
   const pdf = String(values.pdf).split(',').map((kind) => kind.trim());
   if (pdf.length === 0 || pdf.some((kind) => kind !== 'print' && kind !== 'screen')) throw new UsageError(`--pdf takes print, screen or print,screen, not “${values.pdf}”`);
   const manuscriptDir = await manuscriptFolder(String(values.manuscript));
   const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
-  const onStage = process.stderr.isTTY ? (stage: string) => process.stderr.write(`… ${stage}\n`) : undefined;
-  const result = await build({manuscriptDir, outDir: String(values.out), final: Boolean(values.final), pdf: pdf as PdfKind[], pad: Boolean(values.pad), onStage});
+  const progress = process.stderr.isTTY && !json ? progressLine() : undefined;
+  let result;
+  try {
+    result = await build({manuscriptDir, outDir: String(values.out), final: Boolean(values.final), pdf: pdf as PdfKind[], pad: Boolean(values.pad), onStage: progress?.update});
+  } finally {
+    progress?.clear();
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ok: result.ok, messages: jsonMessages(result.files), outputs: result.outputs, stats: result.stats}, null, 2)}\n`);
+    return result.ok ? 0 : 1;
+  }
   process.stderr.write(formatReport(result.files, {color}));
   if (!result.ok || !result.outputs || !result.stats) {
     process.stderr.write('The book was not built; the previous outputs are unchanged.\n');
     return 1;
   }
-  process.stdout.write(buildSummary(result.outputs, result.stats));
+  process.stdout.write(buildSummary(result.outputs, result.stats, result.files));
   return 0;
 }
 
-function buildSummary(outputs: BuildOutputs, stats: BuildStats): string {
+function outputFormat(value: unknown): boolean {
+  if (value !== 'text' && value !== 'json') throw new UsageError(`--format takes text or json, not “${String(value)}”`);
+  return value === 'json';
+}
+
+/** One line on the terminal, rewritten as the build goes: stage, chapter n of N, pages. */
+function progressLine() {
+  let stage = '';
+  const write = (text: string) => process.stderr.write(`\r\x1b[K${text.slice(0, (process.stderr.columns || 80) - 1)}`);
+  return {
+    update: (name: string, detail?: string) => {
+      stage = name;
+      write(`… ${stage}${detail ? `: ${detail}` : ''}`);
+    },
+    clear: () => write(''),
+  };
+}
+
+function buildSummary(outputs: BuildOutputs, stats: BuildStats, files: VFile[]): string {
   const relative = (file: string) => path.relative(process.cwd(), file);
   const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
   const layout = Object.entries(stats.layout.counts).map(([rule, count]) => `${rule} ${count}`).join(', ');
+  const warnings = files.reduce((count, file) => count + file.messages.filter((message) => !message.fatal).length, 0);
   return [
     `Built ${relative(outputs.html)}`,
     ...(outputs.screenPdf ? [`      ${relative(outputs.screenPdf)} (screen, ${stats.pages} pages, ${kb(stats.sizes.pdf!)})`] : []),
     ...(outputs.printPdf ? [`      ${relative(outputs.printPdf)} (print, ${stats.preflight.print?.pages ?? stats.pages} pages, ${kb(stats.sizes.printPdf!)})`] : []),
     `      ${relative(outputs.epub)} (${kb(stats.sizes.epub!)})`,
-    `${stats.characters} characters; page numbers settled after ${stats.passes} passes`,
+    `${stats.characters} characters, ${warnings} warning${warnings === 1 ? '' : 's'}; page numbers settled after ${stats.passes} print${stats.passes === 1 ? '' : 's'}; ${stats.chaptersProcessed} chapter${stats.chaptersProcessed === 1 ? '' : 's'} processed, the others from the cache`,
     `Layout check (${stats.layout.blocks} blocks): ${layout}`,
     ...(stats.preflight.print ? [formatPreflight(relative(outputs.printPdf!), stats.preflight.print).trimEnd()] : []),
     `Time: ${Object.entries(stats.timings).map(([stage, ms]) => `${stage} ${(ms / 1000).toFixed(1)} s`).join(', ')}`,
@@ -134,15 +166,21 @@ async function runCheck(args: string[]): Promise<number> {
   const {values} = parse(args, {
     manuscript: {type: 'string', default: 'manuscript'},
     fix: {type: 'boolean', default: false},
+    format: {type: 'string', default: 'text'},
     help: {type: 'boolean', default: false},
   });
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
+  const json = outputFormat(values.format);
   const manuscriptDir = await manuscriptFolder(String(values.manuscript));
   const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
   const result = await checkManuscript(manuscriptDir, {fix: Boolean(values.fix)});
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ok: !hasErrors(result.files), messages: jsonMessages(result.files), fixed: result.fixed, fixable: result.fixable}, null, 2)}\n`);
+    return hasErrors(result.files) ? 1 : 0;
+  }
   process.stderr.write(formatReport(result.files, {color}));
   const plural = (count: number) => `${count} problem${count === 1 ? '' : 's'}`;
   if (values.fix) process.stdout.write(`Fixed ${plural(result.fixed)}.\n`);
@@ -246,6 +284,9 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
     } else if (error instanceof BrowserUnavailableError) {
       process.stderr.write(`error: ${error.message}\n`);
+      process.exitCode = 1;
+    } else if (error instanceof ChromiumFailedError) {
+      process.stderr.write(`error: ${error.message}. The book was not built; the previous outputs are unchanged.\n`);
       process.exitCode = 1;
     } else {
       // A bug or an environment failure, not a manuscript problem: one clear line, the stack only on request.

@@ -43,3 +43,31 @@ export function displayPath(file: VFile, cwd = process.cwd()): string {
 function byPosition(a: VFileMessage, b: VFileMessage): number {
   return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
 }
+
+export interface JsonMessage {
+  file: string;
+  line: number;
+  column: number;
+  endLine?: number;
+  endColumn?: number;
+  severity: 'error' | 'warning';
+  rule?: string;
+  message: string;
+  hint?: string;
+}
+
+/** The same problems for machines (`--format json`): one object per message, in report order. */
+export function jsonMessages(files: VFile[], cwd = process.cwd()): JsonMessage[] {
+  return files.flatMap((file) =>
+    [...file.messages].sort(byPosition).map((message) => ({
+      file: displayPath(file, cwd),
+      line: message.line ?? 1,
+      column: message.column ?? 1,
+      ...(message.place && 'end' in message.place ? {endLine: message.place.end.line, endColumn: message.place.end.column} : {}),
+      severity: message.fatal === true ? ('error' as const) : ('warning' as const),
+      ...(message.ruleId ? {rule: message.ruleId} : {}),
+      message: message.reason,
+      ...(message.note ? {hint: message.note} : {}),
+    })),
+  );
+}

@@ -56,12 +56,17 @@ export interface MarkdownOptions {
   final?: boolean;
   /** Where finished chapters are kept between builds. */
   cache?: Cache;
+  /** Called after each chapter, for a progress display. */
+  onChapter?: (done: number, total: number) => void;
 }
 
 export async function renderChapters(manuscript: Manuscript, options: MarkdownOptions = {}): Promise<ChapterContent[]> {
   const chapters = new Map(manuscript.chapters.map((chapter) => [chapter.file.path, chapter.id]));
   const results: ChapterContent[] = [];
-  for (const chapter of manuscript.chapters) results.push(await renderChapter(chapter, manuscript.root, chapters, options));
+  for (const chapter of manuscript.chapters) {
+    results.push(await renderChapter(chapter, manuscript.root, chapters, options));
+    options.onChapter?.(results.length, manuscript.chapters.length);
+  }
   return results;
 }
 

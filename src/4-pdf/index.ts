@@ -23,6 +23,8 @@ export interface PdfOptions {
   pad?: boolean;
   /** The page plan of the previous build of this book (see paginate). */
   previousPlan?: PagePlan;
+  /** Told what is being done (“print 2: 308 pages”), for a progress display. */
+  onProgress?: (detail: string) => void;
 }
 
 export interface PrintedPage extends PageInfo {
@@ -64,11 +66,13 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
     const pagination = await paginate(page, parts, {
       timeoutMs,
       previousPlan: options.previousPlan,
+      onProgress: options.onProgress,
       pageCountTexts: (pageCount) => {
         const printed = options.pad ? Math.ceil(pageCount / 4) * 4 : pageCount;
         return SHEET_FRACTIONS.map((fraction) => [`[data-print-sheets="${fraction}"]`, printSheets(printed, fraction)]);
       },
     });
+    options.onProgress?.(`${pagination.pages.length} pages: checking lines`);
     const layout = await checkLayout(page);
     const images = await imageResolutions(page);
     // The page as printed (blank pages in, table-of-contents numbers filled in), without the locators.
@@ -76,6 +80,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       document.getElementById('page-locators')?.remove();
       return `<!DOCTYPE html>\n${document.documentElement.outerHTML}\n`;
     });
+    options.onProgress?.(`${pagination.pages.length} pages: heads, folios, boxes`);
     const {screen, print, pageStarts} = await finishPdfs({
       body: pagination.pdf,
       furniture: {style: await readFurnitureStyle(), fonts: book.fonts, sheets: sheetsOf(book, pagination.pages), block: await textBlock(page, String(book.assets.find((asset) => asset.path === 'styles/print.css')?.data ?? ''))},

@@ -61,6 +61,7 @@ export interface PrintOptions {
   pageCountTexts?: (pageCount: number) => [string, string][];
   /** The previous build's plan: when the pages have not moved, the first print is the last. */
   previousPlan?: PagePlan;
+  onProgress?: (detail: string) => void;
 }
 
 const MAX_PASSES = 6;
@@ -85,9 +86,12 @@ export async function paginate(page: Page, parts: PlannedPart[], options: PrintO
   let discovering = !options.previousPlan;
   if (options.previousPlan) await applyPlan(page, options.previousPlan);
 
+  let pageCount = 0;
   for (let pass = 1; pass <= MAX_PASSES; pass++) {
+    options.onProgress?.(`print ${pass}${discovering ? ' (layout only)' : ''}${pageCount ? `: ${pageCount} pages` : ''}`);
     const pdf = discovering ? await printLayoutOnly(page, options) : await printPdf(page, options);
     const layout = await readLayout(pdf);
+    pageCount = layout.pageCount;
     const starts = parts.map((part) => {
       const destination = layout.destinations.get(part.id);
       if (!destination) throw new Error(`the printed PDF has no page for part #${part.id}`);

@@ -58,6 +58,17 @@ describe('errors in the manuscript', () => {
   });
 });
 
+describe('messages for machines', () => {
+  it('--format json gives every problem with its file, position, severity and rule', async () => {
+    const root = await writeManuscript({'book.yaml': BOOK, 'cases/01-case.md': '---\nsubtitle: 副题\n---\n\n正文:query[待查]。\n'});
+    const result = await cli(['build', '--manuscript', root, '--out', await temporaryDirectory('out'), '--format', 'json']);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as {ok: boolean; messages: {file: string; line: number; column: number; severity: string; rule: string; message: string}[]};
+    expect(report.ok).toBe(false);
+    expect(report.messages).toContainEqual(expect.objectContaining({file: `${path.relative(PROJECT, root)}/cases/01-case.md`, line: 2, column: 1, severity: 'error', rule: 'missing-field'}));
+  });
+});
+
 describe('usage', () => {
   it('exits 2 on an unknown option', async () => {
     const result = await cli(['build', '--manuscrpt', 'x']);
