@@ -72,12 +72,7 @@ async function runBuild(args: string[]): Promise<number> {
     pdf: {type: 'string', default: 'print,screen'},
     pad: {type: 'boolean', default: false},
     format: {type: 'string', default: 'text'},
-    help: {type: 'boolean', default: false},
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   const json = outputFormat(values.format);
   const pdf = String(values.pdf).split(',').map((kind) => kind.trim());
   if (pdf.length === 0 || pdf.some((kind) => kind !== 'print' && kind !== 'screen')) throw new UsageError(`--pdf takes print, screen or print,screen, not “${values.pdf}”`);
@@ -140,11 +135,7 @@ function buildSummary(outputs: BuildOutputs, stats: BuildStats, files: VFile[]):
 }
 
 async function runPreflight(args: string[]): Promise<number> {
-  const {values, positionals} = parse(args, {trim: {type: 'string'}, bleed: {type: 'string'}, help: {type: 'boolean', default: false}}, true);
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const {values, positionals} = parse(args, {trim: {type: 'string'}, bleed: {type: 'string'}}, true);
   if (positionals.length !== 1) throw new UsageError('preflight takes one PDF file');
   const file = positionals[0]!;
   const bytes = await readFile(file).catch(() => {
@@ -167,12 +158,7 @@ async function runCheck(args: string[]): Promise<number> {
     manuscript: {type: 'string', default: 'manuscript'},
     fix: {type: 'boolean', default: false},
     format: {type: 'string', default: 'text'},
-    help: {type: 'boolean', default: false},
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   const json = outputFormat(values.format);
   const manuscriptDir = await manuscriptFolder(String(values.manuscript));
   const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
@@ -194,12 +180,7 @@ async function runDev(args: string[]): Promise<number> {
   const {values} = parse(args, {
     manuscript: {type: 'string', default: 'manuscript'},
     port: {type: 'string', default: String(DEFAULT_PORT)},
-    help: {type: 'boolean', default: false},
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   const port = Number(values.port);
   if (!/^\d+$/.test(String(values.port)) || port > 65535) throw new UsageError(`--port takes a number from 0 to 65535, not “${values.port}”`);
   const manuscriptDir = await manuscriptFolder(String(values.manuscript));
@@ -238,12 +219,7 @@ async function runNew(args: string[]): Promise<number> {
   const {values, positionals} = parse(args, {
     manuscript: {type: 'string', default: 'manuscript'},
     slug: {type: 'string'},
-    help: {type: 'boolean', default: false},
   }, true);
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   if (positionals.length !== 1) throw new UsageError('new takes the case’s title, in quotes: npm run new -- "案例标题"');
   const manuscriptDir = await manuscriptFolder(String(values.manuscript));
   try {
@@ -266,7 +242,12 @@ async function manuscriptFolder(value: string): Promise<string> {
   return manuscriptDir;
 }
 
+/** `--help` anywhere: the usage is printed and the command ends with 0. */
+class HelpRequested extends Error {}
+
+/** A command's options (`--help` is every command's); wrong usage throws UsageError. */
 function parse<const Options extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: Options, allowPositionals = false) {
+  if (args.includes('--help')) throw new HelpRequested();
   try {
     return parseArgs({args, options, allowPositionals, strict: true});
   } catch (error) {
@@ -279,7 +260,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) {
+    if (error instanceof HelpRequested) {
+      process.stdout.write(USAGE);
+      process.exitCode = 0;
+    } else if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\n\n${USAGE}`);
       process.exitCode = 2;
     } else if (error instanceof BrowserUnavailableError) {

@@ -98,31 +98,33 @@ describe('CRLF files with a byte-order mark', () => {
   });
 });
 
+/** A local web server that counts the requests it gets. */
+async function countingServer() {
+  const counted = {requests: 0, port: 0, close: () => {}};
+  const server = createServer((_, response) => {
+    counted.requests++;
+    response.end('x');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  counted.port = (server.address() as AddressInfo).port;
+  counted.close = () => server.close();
+  return counted;
+}
+
 describe('no network, ever', () => {
   it('refuses an image on a web server without asking the server', async () => {
-    let requests = 0;
-    const server = createServer((_, response) => {
-      requests++;
-      response.end('x');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const {port} = server.address() as AddressInfo;
+    const server = await countingServer();
     try {
-      await failsWith({'book.yaml': BOOK, 'cases/01.md': CASE(`![照片](http://127.0.0.1:${port}/photo.jpg)`)}, /cases\/01\.md:5:1: error: image “http:\/\/127\.0\.0\.1:\d+\/photo\.jpg” is a URL/);
-      expect(requests).toBe(0);
+      await failsWith({'book.yaml': BOOK, 'cases/01.md': CASE(`![照片](http://127.0.0.1:${server.port}/photo.jpg)`)}, /cases\/01\.md:5:1: error: image “http:\/\/127\.0\.0\.1:\d+\/photo\.jpg” is a URL/);
+      expect(server.requests).toBe(0);
     } finally {
       server.close();
     }
   });
 
   it('lets the printing page load nothing but the build’s own files, and run no script', async () => {
-    let requests = 0;
-    const server = createServer((_, response) => {
-      requests++;
-      response.end('x');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const {port} = server.address() as AddressInfo;
+    const server = await countingServer();
+    const port = server.port;
     const folder = await temporaryDirectory('html');
     await writeFile(path.join(folder, 'index.html'), `<!DOCTYPE html><img src="http://127.0.0.1:${port}/a.png"><link rel="stylesheet" href="file:///etc/hostname"><p id="x">quiet</p><script>document.getElementById('x').textContent = 'script ran'</script>`);
     const browser = await launchBrowser();
@@ -130,7 +132,7 @@ describe('no network, ever', () => {
       const {page, refused} = await openConfinedPage(browser, folder);
       await page.goto(`file://${folder}/index.html`, {waitUntil: 'load'});
       expect(refused.sort()).toEqual([`file:///etc/hostname`, `http://127.0.0.1:${port}/a.png`]);
-      expect(requests).toBe(0);
+      expect(server.requests).toBe(0);
       expect(await page.evaluate(() => document.getElementById('x')!.textContent)).toBe('quiet');
     } finally {
       await browser.close();
