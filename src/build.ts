@@ -95,8 +95,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const cache = options.cacheDir === false ? undefined : await Cache.open(options.cacheDir ?? DEFAULT_CACHE_DIR);
     return await buildBook(manuscript, files, launching, options, stages, cache);
   } catch (error) {
-    const browser = await launching.catch(() => undefined);
-    throw browser ? explainChromiumFailure(error, browser) : error;
+    throw explainChromiumFailure(error, await launching.catch(() => undefined));
   } finally {
     // A Chromium that crashed cannot be closed: its error must not hide the one that explains the failure.
     await (await launching.catch(() => undefined))?.close().catch(() => undefined);

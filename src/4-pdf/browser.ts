@@ -12,9 +12,9 @@ export class BrowserUnavailableError extends Error {}
 export class ChromiumFailedError extends Error {}
 
 /** Turns what puppeteer throws when Chromium goes away or hangs into one clear error. */
-export function explainChromiumFailure(error: unknown, browser: Browser): unknown {
+export function explainChromiumFailure(error: unknown, browser: Browser | undefined): unknown {
   if (error instanceof TimeoutError) return new ChromiumFailedError(`Chromium did not finish in time (${error.message}); it may be stuck on this book`);
-  if (!browser.connected || error instanceof ProtocolError) {
+  if (error instanceof ProtocolError || (browser && !browser.connected)) {
     return new ChromiumFailedError('Chromium stopped while working on the book (it crashed or was killed)');
   }
   return error;
@@ -33,8 +33,9 @@ async function findChromium(): Promise<string> {
 }
 
 export async function launchBrowser(): Promise<Browser> {
+  const executablePath = await findChromium();
   return puppeteer.launch({
-    executablePath: await findChromium(),
+    executablePath,
     headless: true,
     // A hung renderer must end the build with an error, not block it for ever.
     protocolTimeout: 10 * 60_000,
@@ -53,6 +54,8 @@ export async function launchBrowser(): Promise<Browser> {
       '--mute-audio',
       '--font-render-hinting=none',
     ],
+  }).catch((error: Error) => {
+    throw new ChromiumFailedError(`Chromium (${executablePath}) could not be started: ${error.message.split('\n')[0]}`);
   });
 }
 

@@ -8,6 +8,7 @@ import {createServer} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
+import {syntheticCasebook} from '../../scripts/casebook.js';
 import {launchBrowser, openConfinedPage} from '../../src/4-pdf/browser.js';
 import {cli, PROJECT, temporaryDirectory, writeManuscript} from '../helpers.js';
 
@@ -154,7 +155,8 @@ describe('a failed build', () => {
   });
 
   it('when Chromium is killed mid-build, ends with a clear message, the previous outputs intact and no Chromium left', async () => {
-    const root = await writeManuscript({'book.yaml': BOOK, 'cases/01.md': CASE('正文。'.repeat(20))});
+    // A book long enough that Chromium is still printing when it is killed.
+    const root = await writeManuscript(await syntheticCasebook({cases: 20}));
     const out = await temporaryDirectory('out');
     expect((await cli(['build', '--manuscript', root, '--out', out])).code).toBe(0);
     const before = await snapshot(out);
@@ -163,15 +165,18 @@ describe('a failed build', () => {
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-    // Kill this build's Chromium as soon as it has started its renderer.
+    // Kill this build's Chromium while it prints: the book is staged (Chromium was launched before
+    // that, while the Markdown was read) and a 20-case book takes seconds to print.
     let chromium: number[] = [];
+    let stagedAt = 0;
     for (let attempt = 0; attempt < 400 && chromium.length === 0; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
+      if (!stagedAt && (await readdir(out)).some((name) => name.startsWith('.staging-'))) stagedAt = performance.now();
+      if (!stagedAt || performance.now() - stagedAt < 700) continue;
       for (const pid of await chromiumProcesses('--remote-debugging')) {
         const parent = Number(/^PPid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1]);
-        const tree = await processTree(pid);
-        if (parent && (await readFile(`/proc/${parent}/cmdline`, 'utf8').catch(() => '')).includes(out) && tree.length > 3) {
-          chromium = tree;
+        if (parent && (await readFile(`/proc/${parent}/cmdline`, 'utf8').catch(() => '')).includes(out)) {
+          chromium = await processTree(pid);
           process.kill(pid, 'SIGKILL');
         }
       }
