@@ -11,8 +11,6 @@ import {
   PDFHexString,
   PDFName,
   PDFNumber,
-  PDFOperator,
-  PDFOperatorNames,
   PDFPage,
   PDFRawStream,
   PDFRef,

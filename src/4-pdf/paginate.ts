@@ -1,7 +1,8 @@
 // Chromium cannot insert the blank page before a case that would start on a verso (`break-before:
-// recto`), nor print target-counter() page numbers. So: print, read from the PDF where every part and
+// recto`), nor print target-counter() page numbers. So: print (a quick print with nothing painted, or
+// the real one when the previous build's plan is at hand), read from the PDF where every part and
 // section starts (its named destinations), insert blank pages and write the table-of-contents numbers
-// into the page, print again, and repeat until what is printed is what was predicted.
+// into the page, and print again until what is printed is what was predicted.
 import {PDFArray, PDFDict, PDFName, PDFNumber, PDFRef, type PDFDocument, type PDFObject} from 'pdf-lib';
 import {openPdf} from '../pdf-content.js';
 import type {Page} from 'puppeteer-core';
@@ -31,8 +32,6 @@ export interface PageInfo {
 export interface Destination {
   /** 1-based page number. */
   page: number;
-  /** Distance from the page's left edge, in PDF points. */
-  x: number;
   /** Distance from the page's bottom edge, in PDF points. */
   y: number;
 }
@@ -197,7 +196,7 @@ function toRoman(value: number): string {
   return result;
 }
 
-export async function printPdf(page: Page, options: PrintOptions): Promise<Uint8Array> {
+async function printPdf(page: Page, options: PrintOptions): Promise<Uint8Array> {
   return page.pdf({preferCSSPageSize: true, printBackground: true, tagged: true, outline: false, timeout: options.timeoutMs});
 }
 
@@ -225,9 +224,8 @@ export async function readLayout(pdf: Uint8Array): Promise<{document: PDFDocumen
     const array = document.context.lookup(value as PDFObject, PDFArray);
     const ref = array.get(0);
     const page = ref instanceof PDFRef ? pageNumbers.get(ref.toString()) : undefined;
-    const x = array.lookupMaybe(2, PDFNumber)?.asNumber() ?? 0;
     const y = array.lookupMaybe(3, PDFNumber)?.asNumber() ?? 0;
-    if (page) destinations.set(decodeName(name.asString()), {page, x, y});
+    if (page) destinations.set(decodeName(name.asString()), {page, y});
   }
   return {document, pageCount: document.getPageCount(), destinations};
 }
