@@ -105,13 +105,9 @@ function outputFormat(value: unknown): boolean {
 
 /** One line on the terminal, rewritten as the build goes: stage, chapter n of N, pages. */
 function progressLine() {
-  let stage = '';
   const write = (text: string) => process.stderr.write(`\r\x1b[K${text.slice(0, (process.stderr.columns || 80) - 1)}`);
   return {
-    update: (name: string, detail?: string) => {
-      stage = name;
-      write(`… ${stage}${detail ? `: ${detail}` : ''}`);
-    },
+    update: (stage: string, detail?: string) => write(`… ${stage}${detail ? `: ${detail}` : ''}`),
     clear: () => write(''),
   };
 }

@@ -76,7 +76,9 @@ export async function preflight(bytes: Uint8Array, expect: PreflightExpectations
         lowResolution.push(`page ${index + 1}: ${image.width}×${image.height} px printed at ${mm(image.printedWidth)}×${mm(image.printedHeight)} mm is ${Math.round(dpi)} dpi`);
       }
     }
-    if (expect.kind === 'print' && page.node.get(PDFName.of('Annots'))) findings.push({severity: 'error', message: `page ${index + 1} has links or annotations`});
+    if (expect.kind === 'print' && (page.node.lookupMaybe(PDFName.of('Annots'), PDFArray)?.size() ?? 0) > 0) {
+      findings.push({severity: 'error', message: `page ${index + 1} has links or annotations`});
+    }
   });
 
   for (const font of fonts.values()) {
