@@ -122,7 +122,7 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
   return {screen, print, pageStarts};
 }
 
-/** Rewrites RGB black (`0 0 0 rg`) as gray black (`0 g`) in every content stream and form. */
+/** Rewrites RGB black (`0 0 0 rg`) as gray black (`0 g`), and RGB grays as grays, in every content stream and form. */
 function makeBlackPure(document: PDFDocument) {
   const context = document.context;
   const contentRefs = new Set<string>();
@@ -136,7 +136,8 @@ function makeBlackPure(document: PDFDocument) {
     const isForm = object.dict.get(PDFName.of('Subtype')) === PDFName.of('Form');
     if (!isForm && !contentRefs.has(ref.toString())) continue;
     const source = Buffer.from(decodeStream(object)).toString('latin1');
-    const pure = source.replace(/(^|\s)0 0 0 rg(?=\s|$)/g, '$10 g').replace(/(^|\s)0 0 0 RG(?=\s|$)/g, '$10 G');
+    // Any neutral colour (r = g = b), black above all, becomes gray: black ink only.
+    const pure = source.replace(/(^|\s)(\d*\.?\d+) \2 \2 (rg|RG)(?=\s|$)/g, (_, space: string, level: string, operator: string) => `${space}${level} ${operator === 'rg' ? 'g' : 'G'}`);
     if (pure !== source) context.assign(ref, flateStream(context, object.dict, Buffer.from(pure, 'latin1')));
   }
 }
