@@ -81,9 +81,10 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       return `<!DOCTYPE html>\n${document.documentElement.outerHTML}\n`;
     });
     options.onProgress?.(`${pagination.pages.length} pages: heads, folios, boxes`);
+    const printCss = String(book.assets.find((asset) => asset.path === 'styles/print.css')?.data ?? '');
     const {screen, print, pageStarts} = await finishPdfs({
       body: pagination.pdf,
-      furniture: {style: await readFurnitureStyle(), fonts: book.fonts, sheets: sheetsOf(book, pagination.pages), block: await textBlock(page, String(book.assets.find((asset) => asset.path === 'styles/print.css')?.data ?? ''))},
+      furniture: {style: await readFurnitureStyle(), fonts: book.fonts, sheets: sheetsOf(book, pagination.pages), block: await textBlock(page, printCss)},
       pages: pagination.pages,
       destinations: pagination.destinations,
       outline: outlineOf(book),

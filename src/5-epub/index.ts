@@ -8,7 +8,6 @@ import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {EPub, type Chapter, type Options} from 'epub-gen-memory';
-import type {Root} from 'hast';
 import {fromHtml} from 'hast-util-from-html';
 import {toXast} from 'hast-util-to-xast';
 import type {Browser} from 'puppeteer-core';
@@ -87,15 +86,13 @@ export async function packageEpub(book: AssembledBook, options: EpubOptions): Pr
   const fileOf = new Map(parts.map((part) => [part.id, `${part.id}.xhtml`]));
   const firstCase = parts.findIndex((part) => part.kind === 'case');
 
-  const trees = parts.map((part) => fromHtml(part.html, {fragment: true}));
   const cover = await drawCover(options.browser, options.htmlDir);
-  const printPages = options.pages;
 
   const pageList: {label: string; href: string}[] = [];
   const chapters: EpubChapter[] = [
     {title: '封面', content: '', filename: 'cover.xhtml', beforeToc: true, excludeFromToc: true, partId: 'cover', epubType: 'cover', xhtml: coverXhtml(book)},
     ...parts.map((part, index) => {
-      const {xhtml, pages} = partXhtml(part, trees[index]!, printPages, fileOf);
+      const {xhtml, pages} = partXhtml(part, options.pages, fileOf);
       pageList.push(...pages.map((label) => ({label, href: `${fileOf.get(part.id)}#page-${label}`})));
       return {
         title: part.title,
@@ -162,7 +159,8 @@ export async function packageEpub(book: AssembledBook, options: EpubOptions): Pr
 }
 
 /** A part as the body of an XHTML content document, with its page-break markers. */
-function partXhtml(part: BookPart, tree: Root, pages: PrintPage[], fileOf: Map<string, string>): {xhtml: string; pages: string[]} {
+function partXhtml(part: BookPart, pages: PrintPage[], fileOf: Map<string, string>): {xhtml: string; pages: string[]} {
+  const tree = fromHtml(part.html, {fragment: true});
   const placed = insertPageBreaks(tree, pages.filter((page) => page.partId === part.id && page.text.trim() !== ''));
   const xml = toXml(toXast(tree));
   // Links to other parts point at their files (the print book is one page, the EPUB one file a part).
