@@ -91,7 +91,7 @@ for (const size of sizes) {
   const stats = cold.result.stats!;
   const floor = await chromiumFloor(cold.result.outputs!.html, work);
   const pdfTime = (stats.timings['launch chromium'] ?? 0) + (stats.timings.pdf ?? 0);
-  console.log(`\n${size} case(s): ${stats.pages} pages, ${stats.characters} characters, ${stats.passes} passes`);
+  console.log(`\n${size} case(s): ${stats.pages} pages, ${stats.characters} characters`);
   console.log('  stage               time s   peak MiB');
   for (const [stage, ms] of Object.entries(stats.timings)) {
     console.log(`  ${stage.padEnd(18)} ${seconds(ms).padStart(7)}   ${String(Math.round(cold.peaks[stage] ?? 0)).padStart(8)}`);

@@ -8,7 +8,7 @@ import {VFile} from 'vfile';
 import {readManuscript, type Manuscript} from './1-manuscript/index.js';
 import {renderChapters, type ChapterContent} from './2-markdown/index.js';
 import {assembleBook, TemplateError, type AssembledBook} from './3-assemble/index.js';
-import {explainChromiumFailure, launchBrowser, renderPdfs, type ImageResolution, type LayoutReport, type PagePlan, type PdfResult} from './4-pdf/index.js';
+import {explainChromiumFailure, launchBrowser, renderPdfs, type ImageResolution, type LayoutReport, type PdfResult} from './4-pdf/index.js';
 import {packageEpub} from './5-epub/index.js';
 import {preflight, type PreflightReport} from './6-preflight/index.js';
 import {Cache, DEFAULT_CACHE_DIR} from './cache.js';
@@ -23,7 +23,7 @@ export interface BuildOptions {
   pdf?: PdfKind[];
   /** Pad the print PDF with blank pages to a multiple of 4. */
   pad?: boolean;
-  /** The build cache (chapters, font subsets, page plans); false for none. Default: the project's .cache. */
+  /** The build cache (chapters, font subsets); false for none. Default: the project's .cache. */
   cacheDir?: string | false;
   /** Called as each stage starts, and with a detail as it goes (“case 3 of 50”), for a progress display. */
   onStage?: (stage: string, detail?: string) => void;
@@ -42,7 +42,6 @@ export interface BuildStats {
   pages: number;
   /** Chapters whose Markdown was processed in this build (the others came from the cache). */
   chaptersProcessed: number;
-  passes: number;
   characters: number;
   /** Milliseconds per stage. */
   timings: Record<string, number>;
@@ -128,12 +127,9 @@ async function buildBook(manuscript: Manuscript, files: VFile[], launching: Prom
   try {
     await stages.run('write html', () => writeAssets(htmlDir, book));
     const browser = await stages.run('launch chromium', () => launching);
-    const planKey = cache?.key('plan', manuscript.root, String(options.pad));
-    const previousPlan = planKey ? await cache!.getJson<PagePlan>('plans', planKey) : undefined;
-    const pdf = await stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, previousPlan, onProgress: stages.progress}));
+    const pdf = await stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, onProgress: stages.progress}));
     if (pdf.refused.length > 0) throw new Error(`Chromium tried to load files outside the build: ${pdf.refused.join(', ')}`);
     reportLowResolution(pdf.images, chapters);
-    if (planKey) await cache!.setJson('plans', planKey, pdf.plan);
     await writeFile(path.join(htmlDir, 'index.html'), pdf.html);
     // The EPUB's page list follows the print pages.
     const pages = pdf.pages.map((page) => ({label: page.label, partId: page.part.id, text: page.startText}));
@@ -157,7 +153,6 @@ async function buildBook(manuscript: Manuscript, files: VFile[], launching: Prom
       stats: {
         pages: pdf.pages.length,
         chaptersProcessed: chapters.filter((chapter) => !chapter.cached).length,
-        passes: pdf.passes,
         characters: [...book.text.replace(/\s/g, '')].length,
         timings: stages.timings,
         sizes: {pdf: pdf.screen.length, printPdf: pdf.print.length, epub: epub.length},

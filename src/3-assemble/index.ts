@@ -82,8 +82,8 @@ const PART_RULES: Record<PartKind, {startsOnRecto: boolean; hasRunningHeads: boo
   case: {startsOnRecto: true, hasRunningHeads: true},
 };
 
-/** Characters printed besides the text: folios (arabic and roman) and the emphasis dot (着重号). */
-const EXTRA_CHARACTERS = '0123456789ivxlcdm\u25CF';
+/** Characters printed besides the text: folios (arabic and roman), the 印张 (0.75) and the emphasis dot (着重号). */
+const EXTRA_CHARACTERS = '0123456789.ivxlcdm\u25CF';
 
 const STYLESHEETS = ['styles/fonts.css', 'styles/base.css', 'styles/print.css'];
 

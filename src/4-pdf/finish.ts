@@ -19,8 +19,9 @@ import {
 } from 'pdf-lib';
 import {contentStreams, decodeStream, flateStream, pageStartText, SAVE_FAST, type TextFonts} from '../pdf-content.js';
 import type {SubsetFontFile} from '../3-assemble/fonts.js';
-import {asArtifact, drawSheet, FurnitureFonts, type FurnitureStyle, type Sheet, type TextBlock} from './furniture.js';
-import type {Destination, PageInfo} from './paginate.js';
+import {asArtifact, drawSheet, FurnitureFonts, furnitureTexts, type FurnitureStyle, type Sheet} from './furniture.js';
+import type {Destination, PageInfo, Slot} from './paginate.js';
+import {pageFrame, writeSlots} from './slots.js';
 
 export interface OutlineEntry {
   title: string;
@@ -40,7 +41,9 @@ export interface DocumentInfo {
 export interface FinishInput {
   /** Chromium's PDF, opened (and changed in place). */
   body: PDFDocument;
-  furniture: {style: FurnitureStyle; fonts: SubsetFontFile[]; sheets: Sheet[]; block: TextBlock};
+  furniture: {style: FurnitureStyle; fonts: SubsetFontFile[]; sheets: Sheet[]; /** The text block's width, points. */ width: number};
+  /** Texts that depend on the page numbers, written in where the page left room for them. */
+  slots: Slot[];
   pages: PageInfo[];
   destinations: Map<string, Destination>;
   outline: OutlineEntry[];
@@ -64,8 +67,8 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
   const document = input.body;
   const pages = document.getPages();
   if (pages.length !== input.pages.length) throw new Error(`the PDF has ${pages.length} pages, ${input.pages.length} were planned`);
-  const fonts: TextFonts = {cache: new Map()};
-  const pageStarts = pages.map((page) => pageStartText(document.context, contentStreams(page), page.node.Resources(), fonts, PAGE_START_LENGTH));
+  const textFonts: TextFonts = {cache: new Map()};
+  const pageStarts = pages.map((page) => pageStartText(document.context, contentStreams(page), page.node.Resources(), textFonts, PAGE_START_LENGTH));
 
   const mm = (value: number) => value * POINTS_PER_MM;
   const trimBox = (page: PDFPage) => {
@@ -75,13 +78,17 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
     return {x, y, width: mm(input.trim.width), height: mm(input.trim.height)};
   };
 
-  const {style, sheets, block} = input.furniture;
-  const furnitureFonts = await FurnitureFonts.embed(document, input.furniture.fonts, style, sheets);
+  const {style, sheets} = input.furniture;
+  const fonts = await FurnitureFonts.embed(document, input.furniture.fonts, [...furnitureTexts(sheets, style), ...input.slots]);
+  writeSlots(document, input.slots, fonts);
+  // The text block: the page area of a recto (the first page is one); versos mirror it.
+  const frame = pageFrame(pages[0]!);
+  const block = {rectoLeft: frame.a * frame.left, width: input.furniture.width};
   for (const [index, page] of pages.entries()) {
     wrapExistingContent(document, page);
-    drawSheet(page, sheets[index]!, style, furnitureFonts, block, trimBox(page));
+    drawSheet(page, sheets[index]!, style, fonts, block, trimBox(page));
   }
-  await furnitureFonts.finish();
+  await fonts.finish();
 
   setPageLabels(document, input.pages);
   setOutline(document, input.outline, input.destinations);

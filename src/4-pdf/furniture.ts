@@ -46,6 +46,21 @@ export interface Sheet {
   folio?: string;
 }
 
+/** A text pdf-lib draws, and the faces it may be drawn in. */
+export interface DrawnText {
+  text: string;
+  families: string[];
+  weight: number;
+}
+
+/** What the heads and folios of these sheets draw. */
+export function furnitureTexts(sheets: Sheet[], style: FurnitureStyle): DrawnText[] {
+  return sheets.flatMap((sheet) => [
+    ...(sheet.head ? [{text: sheet.head, families: [style.head.family], weight: style.head.weight}] : []),
+    ...(sheet.folio ? [{text: sheet.folio, families: [style.folio.family], weight: style.folio.weight}] : []),
+  ]);
+}
+
 export interface TextBlock {
   /** Left edge of the text block on a recto, and its width, in PDF points on the page as printed. */
   rectoLeft: number;
@@ -64,16 +79,13 @@ export class FurnitureFonts {
     document.registerFontkit(fontkit);
   }
 
-  static async embed(document: PDFDocument, fonts: SubsetFontFile[], style: FurnitureStyle, sheets: Sheet[]): Promise<FurnitureFonts> {
+  static async embed(document: PDFDocument, fonts: SubsetFontFile[], texts: DrawnText[]): Promise<FurnitureFonts> {
     const furniture = new FurnitureFonts(document, fonts);
     const used = new Map<SubsetFontFile, Set<string>>();
-    for (const sheet of sheets) {
-      for (const [text, face] of [[sheet.head, style.head], [sheet.folio, style.folio]] as const) {
-        if (!text) continue;
-        for (const run of furniture.split(text, face.family, face.weight)) {
-          const characters = used.get(run.file) ?? used.set(run.file, new Set()).get(run.file)!;
-          for (const character of run.text) characters.add(character);
-        }
+    for (const {text, families, weight} of texts) {
+      for (const run of furniture.split(text, families, weight)) {
+        const characters = used.get(run.file) ?? used.set(run.file, new Set()).get(run.file)!;
+        for (const character of run.text) characters.add(character);
       }
     }
     for (const [file, characters] of used) {
@@ -92,16 +104,19 @@ export class FurnitureFonts {
     }
   }
 
-  runs(text: string, family: string, weight: number): {font: PDFFont; text: string}[] {
-    return this.split(text, family, weight).map((run) => ({font: this.embedded.get(run.file)!, text: run.text}));
+  /** The text cut into runs of one font each: for each character, the first family (as in CSS) that has it. */
+  runs(text: string, families: string[], weight: number): {font: PDFFont; text: string}[] {
+    return this.split(text, families, weight).map((run) => ({font: this.embedded.get(run.file)!, text: run.text}));
   }
 
-  private split(text: string, family: string, weight: number): {file: SubsetFontFile; text: string}[] {
-    const files = this.fonts.filter((font) => font.family === family && font.weight === weight);
+  private split(text: string, families: string[], weight: number): {file: SubsetFontFile; text: string}[] {
     const runs: {file: SubsetFontFile; text: string}[] = [];
     for (const character of text) {
-      const file = files.find((candidate) => candidate.codePoints.includes(character.codePointAt(0)!));
-      if (!file) throw new Error(`“${character}” of the running head or folio “${text}” is in no subset of ${family} ${weight}`);
+      const codePoint = character.codePointAt(0)!;
+      const file = families
+        .map((family) => this.fonts.find((font) => font.family === family && font.weight === weight && font.codePoints.includes(codePoint)))
+        .find(Boolean);
+      if (!file) throw new Error(`“${character}” of “${text}” is in no subset of ${families.join(', ')} ${weight}`);
       const last = runs.at(-1);
       if (last?.file === file) last.text += character;
       else runs.push({file, text: character});
@@ -133,7 +148,7 @@ export function drawSheet(page: PDFPage, sheet: Sheet, style: FurnitureStyle, fo
   const operations: (() => void)[] = [];
 
   if (sheet.head) {
-    const runs = fonts.runs(sheet.head, style.head.family, style.head.weight);
+    const runs = fonts.runs(sheet.head, [style.head.family], style.head.weight);
     const width = runs.reduce((total, run) => total + run.font.widthOfTextAtSize(run.text, style.head.size), 0);
     const baseline = trim.y + trim.height - mm(style.head.baseline);
     let x = left + (block.width - width) / 2;
@@ -148,7 +163,7 @@ export function drawSheet(page: PDFPage, sheet: Sheet, style: FurnitureStyle, fo
     }
   }
   if (sheet.folio) {
-    const runs = fonts.runs(sheet.folio, style.folio.family, style.folio.weight);
+    const runs = fonts.runs(sheet.folio, [style.folio.family], style.folio.weight);
     const width = runs.reduce((total, run) => total + run.font.widthOfTextAtSize(run.text, style.folio.size), 0);
     let x = style.folio.align === 'center' ? left + (block.width - width) / 2 : sheet.side === 'recto' ? right - width : left;
     const baseline = trim.y + mm(style.folio.baseline);

@@ -1,17 +1,17 @@
-// Stage 4: the typeset HTML → the screen PDF and the print PDF, with Chromium (one browser, one tab)
+// Stage 4: the typeset HTML → the screen PDF and the print PDF, with Chromium (one browser, one tab, one print)
 // and pdf-lib. Knows the assembled book; nothing of the EPUB.
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import type {Browser, Page} from 'puppeteer-core';
-import {printSheets, SHEET_FRACTIONS, type AssembledBook} from '../3-assemble/index.js';
+import {printSheets, type AssembledBook} from '../3-assemble/index.js';
 import {openConfinedPage} from './browser.js';
 import {finishPdfs, type OutlineEntry} from './finish.js';
-import {readFurnitureStyle, type Sheet, type TextBlock} from './furniture.js';
+import {readFurnitureStyle, type Sheet} from './furniture.js';
 import {checkLayout, type LayoutReport} from './layout-check.js';
-import {paginate, type PageInfo, type PagePlan, type PlannedPart} from './paginate.js';
+import {listHeadings, measureSlots, paginate, prepareLocators, type PageInfo, type PlannedPart} from './paginate.js';
 
 export {BrowserUnavailableError, ChromiumFailedError, explainChromiumFailure, launchBrowser} from './browser.js';
-export type {PageInfo, PagePlan} from './paginate.js';
+export type {PageInfo} from './paginate.js';
 export type {LayoutReport} from './layout-check.js';
 
 export interface PdfOptions {
@@ -21,9 +21,7 @@ export interface PdfOptions {
   timeoutMs?: number;
   /** Pad the print PDF with blank pages to a multiple of 4. */
   pad?: boolean;
-  /** The page plan of the previous build of this book (see paginate). */
-  previousPlan?: PagePlan;
-  /** Told what is being done (“print 2: 308 pages”), for a progress display. */
+  /** Told what is being done (“printing”, “1214 pages: heads, folios, boxes”), for a progress display. */
   onProgress?: (detail: string) => void;
 }
 
@@ -36,10 +34,7 @@ export interface PdfResult {
   screen: Uint8Array;
   print: Uint8Array;
   pages: PrintedPage[];
-  /** How many times the book was printed before its page numbers settled. */
-  passes: number;
-  plan: PagePlan;
-  /** The HTML as printed: blank pages inserted, page numbers written in. */
+  /** The HTML as printed, page numbers written in. */
   html: string;
   /** Each image's resolution at the size it is printed. */
   images: ImageResolution[];
@@ -54,37 +49,40 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
   try {
     await page.goto(pathToFileURL(path.join(htmlDir, 'index.html')).href, {waitUntil: 'load', timeout: timeoutMs});
-    await fontsLoaded(page);
     const parts: PlannedPart[] = book.parts.map((part) => ({
       id: part.id,
       kind: part.kind,
       title: part.title,
       startsOnRecto: part.startsOnRecto,
       hasRunningHeads: part.hasRunningHeads,
-      anchors: part.headings.map((heading) => heading.id),
     }));
-    const pagination = await paginate(page, parts, {
-      timeoutMs,
-      previousPlan: options.previousPlan,
-      onProgress: options.onProgress,
-      pageCountTexts: (pageCount) => {
-        const printed = options.pad ? Math.ceil(pageCount / 4) * 4 : pageCount;
-        return SHEET_FRACTIONS.map((fraction) => [`[data-print-sheets="${fraction}"]`, printSheets(printed, fraction)]);
-      },
-    });
-    options.onProgress?.(`${pagination.pages.length} pages: checking lines`);
+    await prepareLocators(page, parts);
+    await fontsLoaded(page);
+    // Everything measured on the page is measured before the print: Chromium lays the book out once
+    // for the screen (with print media and the print text width, so with the lines of the print) and
+    // once for the print, and every measurement after the print would lay it out again.
+    options.onProgress?.('checking lines');
     const layout = await checkLayout(page);
     const images = await imageResolutions(page);
-    // The page as printed (blank pages in, table-of-contents numbers filled in), without the locators.
-    const html = await page.evaluate(() => {
-      document.getElementById('page-locators')?.remove();
-      return `<!DOCTYPE html>\n${document.documentElement.outerHTML}\n`;
+    const slots = await measureSlots(page);
+    const headings = await listHeadings(page);
+    const width = await page.evaluate(() => document.body.getBoundingClientRect().width * 0.75);
+    options.onProgress?.('printing');
+    const pagination = await paginate(page, parts, slots, headings, {
+      timeoutMs,
+      slotText: (data, pageCount) => (data.printSheets ? printSheets(options.pad ? Math.ceil(pageCount / 4) * 4 : pageCount, Number(data.printSheets)) : undefined),
     });
+    // The page as printed, its page numbers written in, without the locators.
+    const html = await page.evaluate((texts: [string, string][]) => {
+      document.getElementById('page-locators')?.remove();
+      for (const [id, text] of texts) document.getElementById(id)!.textContent = text;
+      return `<!DOCTYPE html>\n${document.documentElement.outerHTML}\n`;
+    }, pagination.slots.map((slot) => [slot.id, slot.text] as [string, string]));
     options.onProgress?.(`${pagination.pages.length} pages: heads, folios, boxes`);
-    const printCss = String(book.assets.find((asset) => asset.path === 'styles/print.css')?.data ?? '');
     const {screen, print, pageStarts} = await finishPdfs({
       body: pagination.pdf,
-      furniture: {style: await readFurnitureStyle(), fonts: book.fonts, sheets: sheetsOf(book, pagination.pages), block: await textBlock(page, printCss)},
+      furniture: {style: await readFurnitureStyle(), fonts: book.fonts, sheets: sheetsOf(book, pagination.pages), width},
+      slots: pagination.slots,
       pages: pagination.pages,
       destinations: pagination.destinations,
       outline: outlineOf(book),
@@ -101,7 +99,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       pad: options.pad,
     });
     const pages = pagination.pages.map((info, index) => ({...info, startText: pageStarts[index] ?? ''}));
-    return {screen, print, pages, passes: pagination.passes, plan: pagination.plan, layout, images, html, refused};
+    return {screen, print, pages, layout, images, html, refused};
   } finally {
     await page.close();
   }
@@ -138,33 +136,6 @@ function sheetsOf(book: AssembledBook, pages: PageInfo[]): Sheet[] {
     const head = furnished && info.role === 'body' ? (info.side === 'verso' ? book.config.title : info.part.title) : undefined;
     return {side: info.side, head, folio: furnished ? info.label : undefined};
   });
-}
-
-/**
- * The text block as print.css sets it: its left edge on a recto (the @page :right left margin, which
- * Chromium computes for us) and its width (the body's). Versos mirror rectos, as inner and outer margins
- * do. Stylesheets loaded from files cannot be read by the page, so print.css is read from a copy inlined
- * for the moment.
- */
-async function textBlock(page: Page, printCss: string): Promise<TextBlock> {
-  const copy = await page.addStyleTag({content: printCss});
-  const inPixels = await copy.evaluate((element) => {
-    // (No named helpers in here: the page does not have the compiler's helper that names them.)
-    let margin = '0';
-    for (const selector of ['', ':right']) {
-      for (const rule of (element as HTMLStyleElement).sheet!.cssRules) {
-        if (rule instanceof CSSPageRule && rule.selectorText === selector && rule.style.marginLeft) margin = rule.style.marginLeft;
-      }
-    }
-    const probe = document.createElement('div');
-    probe.style.width = margin;
-    document.body.append(probe);
-    const left = probe.getBoundingClientRect().width;
-    probe.remove();
-    element.remove();
-    return {left, width: document.body.getBoundingClientRect().width};
-  });
-  return {rectoLeft: inPixels.left * 0.75, width: inPixels.width * 0.75};
 }
 
 function outlineOf(book: AssembledBook): OutlineEntry[] {

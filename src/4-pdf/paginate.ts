@@ -1,11 +1,17 @@
 // Chromium cannot insert the blank page before a case that would start on a verso (`break-before:
-// recto`), nor print target-counter() page numbers. So: print (a quick print with nothing painted, or
-// the real one when the previous build's plan is at hand), read from the PDF where every part and
-// section starts (its named destinations), insert blank pages and write the table-of-contents numbers
-// into the page, and print again until what is printed is what was predicted.
-import {PDFArray, PDFDict, PDFName, PDFNumber, PDFRef, type PDFDocument, type PDFObject} from 'pdf-lib';
-import {openPdf} from '../pdf-content.js';
+// recto`), nor print target-counter() page numbers. Printing twice — once to find where things fall, once
+// with the numbers written in — doubled Chromium's work (each print lays out the whole book), so the book
+// is printed once and the rest is done on the PDF: blank pages are inserted into it, and the texts that
+// depend on page numbers are computed here and written in by slots.ts.
+//
+// Where things fell is read from the PDF, as cheaply as Chromium allows. Each named destination costs it
+// a look at every page (measured: 800 destinations added 3.2 s to the print of a 1,214-page book), so
+// there is one only for each part (the table of contents links to most parts anyway); headings are found
+// in Chromium's outline, which costs nothing, and a slot inside a link from the link's annotation.
+import {PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFRef, PDFString, type PDFDocument, type PDFObject} from 'pdf-lib';
 import type {Page} from 'puppeteer-core';
+import {openPdf} from '../pdf-content.js';
+import {pageFrame, pointOf} from './slots.js';
 
 export interface PlannedPart {
   id: string;
@@ -13,8 +19,6 @@ export interface PlannedPart {
   title: string;
   startsOnRecto: boolean;
   hasRunningHeads: boolean;
-  /** Ids inside the part whose pages are wanted too (section headings). */
-  anchors: string[];
 }
 
 export type PageRole = 'opening' | 'body' | 'blank';
@@ -32,136 +36,173 @@ export interface PageInfo {
 export interface Destination {
   /** 1-based page number. */
   page: number;
-  /** Distance from the page's bottom edge, in PDF points. */
+  /** The top of the element, in the page's PDF coordinates. */
   y: number;
 }
 
+/**
+ * An empty inline box the templates leave for a text known only once the pages are counted: the page
+ * of `data-page-of="id"`, or (through `slotText`) anything the caller derives from the page count.
+ * Its height is 0, so the top of its box lies on the baseline.
+ */
+export interface SlotRequest {
+  id: string;
+  /** The slot's data-* attributes. */
+  data: Record<string, string>;
+  /** CSS pixels. */
+  width: number;
+  fontSize: number;
+  align: 'start' | 'end';
+  /** The computed font-family list, without quotes. */
+  families: string[];
+  weight: number;
+  /** The in-page link the slot is in (a table-of-contents entry), and where in its box the slot is. */
+  link?: {target: string; dx: number; dy: number; width: number; height: number};
+}
+
+export interface Slot extends SlotRequest {
+  text: string;
+  /** 1-based page number. */
+  page: number;
+  /** The left end of the slot's baseline, in the page's PDF coordinates. */
+  at: {x: number; y: number};
+}
+
 export interface Pagination {
-  /** The last print, opened: the one whose page numbers are the printed ones. */
+  /** The print, opened, blank pages inserted. */
   pdf: PDFDocument;
   pages: PageInfo[];
+  /** Every part's and every heading's. */
   destinations: Map<string, Destination>;
-  passes: number;
-  /** What was done to the page: kept by the build for the next one, whose first print it makes final. */
-  plan: PagePlan;
+  slots: Slot[];
 }
 
-/** Blank pages and page-number texts written into the page before it is printed. */
-export interface PagePlan {
-  /** Ids of the parts that get a blank page before them. */
-  blanksBefore: string[];
-  /** [CSS selector, text] pairs: table-of-contents numbers, the 印张. */
-  texts: [string, string][];
-}
-
-export interface PrintOptions {
+export interface PaginateOptions {
   timeoutMs: number;
-  /** Texts that depend on the page count, as [CSS selector, text] (the 版权页's 印张). */
-  pageCountTexts?: (pageCount: number) => [string, string][];
-  /** The previous build's plan: when the pages have not moved, the first print is the last. */
-  previousPlan?: PagePlan;
-  onProgress?: (detail: string) => void;
+  /** A slot's text from the final page count, for slots other than data-page-of (the 版权页's 印张). */
+  slotText?: (data: Record<string, string>, pageCount: number) => string | undefined;
 }
 
-const MAX_PASSES = 6;
+const SLOTS = '[data-page-of], [data-print-sheets]';
+/** CSS pixels to points. */
+const POINTS_PER_PIXEL = 0.75;
 
-export async function paginate(page: Page, parts: PlannedPart[], options: PrintOptions): Promise<Pagination> {
-  const targets = parts.flatMap((part) => [part.id, ...part.anchors]);
+/** Gives every slot an id, and adds hidden links to the parts and to the slots that are in no link. */
+export async function prepareLocators(page: Page, parts: PlannedPart[]): Promise<void> {
   // Chromium writes a named destination only for elements that some link points to; hidden links are
   // enough, and print nothing.
-  await page.evaluate((ids: string[]) => {
-    const holder = document.createElement('div');
-    holder.hidden = true;
-    holder.id = 'page-locators';
-    for (const id of ids) {
-      const link = document.createElement('a');
-      link.href = `#${id}`;
-      holder.append(link);
-    }
-    document.body.append(holder);
-  }, targets);
-  // With the previous build's plan the first print is likely the last; without it, a quick print with
-  // nothing painted finds where things fall first.
-  let discovering = !options.previousPlan;
-  if (options.previousPlan) await applyPlan(page, options.previousPlan);
-
-  let pageCount = 0;
-  for (let pass = 1; pass <= MAX_PASSES; pass++) {
-    options.onProgress?.(`print ${pass}${discovering ? ' (layout only)' : ''}${pageCount ? `: ${pageCount} pages` : ''}`);
-    const pdf = discovering ? await printLayoutOnly(page, options) : await printPdf(page, options);
-    const layout = await readLayout(pdf);
-    pageCount = layout.pageCount;
-    const starts = parts.map((part) => {
-      const destination = layout.destinations.get(part.id);
-      if (!destination) throw new Error(`the printed PDF has no page for part #${part.id}`);
-      return destination.page;
-    });
-
-    // Parts that start on a verso get a blank page before them, or lose the one an earlier pass added.
-    // Each change moves every later page by one: `shifts[i]` is the move of part i's pages.
-    const blanks = new Set(await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('.blank-page')].map((element) => element.dataset.before!)));
-    const shifts: number[] = [];
-    let shift = 0;
-    parts.forEach((part, index) => {
-      if (part.startsOnRecto && (starts[index]! + shift) % 2 === 0) {
-        shift += blanks.has(part.id) ? -1 : 1;
-        if (blanks.has(part.id)) blanks.delete(part.id);
-        else blanks.add(part.id);
+  await page.evaluate(
+    (ids: string[], slotSelector: string) => {
+      const holder = document.createElement('div');
+      holder.hidden = true;
+      holder.id = 'page-locators';
+      const slots = [...document.querySelectorAll<HTMLElement>(slotSelector)];
+      slots.forEach((slot, index) => {
+        slot.id ||= `page-slot-${index + 1}`;
+      });
+      const unlinked = slots.filter((slot) => !slot.closest('a[href^="#"]')).map((slot) => slot.id);
+      for (const id of [...ids, ...unlinked]) {
+        const link = document.createElement('a');
+        link.href = `#${id}`;
+        holder.append(link);
       }
-      shifts.push(shift);
-    });
-    const pages = describePages(parts, starts.map((start, index) => start + shifts[index]!), layout.pageCount + shift, blanks);
-
-    // Texts that depend on the pages: table-of-contents numbers, and what the caller asks for.
-    const fills: [string, string][] = [...(options.pageCountTexts?.(pages.length) ?? [])];
-    parts.forEach((part, index) => {
-      for (const target of [part.id, ...part.anchors]) {
-        const destination = layout.destinations.get(target);
-        if (destination) fills.push([`[data-page-of="${target}"]`, pages[destination.page + shifts[index]! - 1]!.label]);
-      }
-    });
-    const plan: PagePlan = {blanksBefore: [...blanks], texts: fills};
-    const changed = await applyPlan(page, plan);
-    if (changed === 0 && !discovering) return {pdf: layout.document, pages, destinations: layout.destinations, passes: pass, plan};
-    // A print that needed changes is followed by a real one; a real one that needed changes, by a quick one.
-    discovering = changed > 0 && !discovering;
-  }
-  throw new Error(`the page numbers did not settle after ${MAX_PASSES} passes`);
+      document.body.append(holder);
+    },
+    parts.map((part) => part.id),
+    SLOTS,
+  );
 }
 
-/** Writes blank pages and texts into the page; returns how many things changed. */
-async function applyPlan(page: Page, plan: PagePlan): Promise<number> {
+/** What each slot needs to be placed and written like the text around it. Needs the layout, as printed. */
+export async function measureSlots(page: Page): Promise<SlotRequest[]> {
   return page.evaluate(
-    (wanted: string[], texts: [string, string][]) => {
-      let changes = 0;
-      for (const blank of document.querySelectorAll<HTMLElement>('.blank-page')) {
-        if (!wanted.includes(blank.dataset.before!)) {
-          blank.remove();
-          changes++;
-        }
-      }
-      for (const id of wanted) {
-        const part = document.getElementById(id);
-        if (!part || document.querySelector(`.blank-page[data-before="${id}"]`)) continue;
-        const blank = document.createElement('div');
-        blank.className = 'blank-page';
-        blank.dataset.before = id;
-        blank.setAttribute('aria-hidden', 'true');
-        part.before(blank);
-        changes++;
-      }
-      for (const [selector, text] of texts) {
-        for (const element of document.querySelectorAll(selector)) {
-          if (element.textContent === text) continue;
-          element.textContent = text;
-          changes++;
-        }
-      }
-      return changes;
-    },
-    plan.blanksBefore,
-    plan.texts,
+    (slotSelector: string) =>
+      [...document.querySelectorAll<HTMLElement>(slotSelector)].map((slot) => {
+        const style = getComputedStyle(slot);
+        const box = slot.getBoundingClientRect();
+        const link = slot.closest<HTMLAnchorElement>('a[href^="#"]');
+        const linkBox = link?.getBoundingClientRect();
+        return {
+          id: slot.id,
+          data: {...slot.dataset} as Record<string, string>,
+          width: box.width,
+          fontSize: parseFloat(style.fontSize),
+          align: (['end', 'right'].includes(style.textAlign) ? 'end' : 'start') as 'start' | 'end',
+          families: style.fontFamily.split(',').map((family) => family.trim().replace(/^["']|["']$/g, '')),
+          weight: Number(style.fontWeight),
+          link: link && linkBox
+            ? {target: decodeURIComponent(link.hash.slice(1)), dx: box.left - linkBox.left, dy: box.top - linkBox.top, width: linkBox.width, height: linkBox.height}
+            : undefined,
+        };
+      }),
+    SLOTS,
   );
+}
+
+/** The book's headings in document order, as Chromium's outline lists them: id (if any) and text. */
+export async function listHeadings(page: Page): Promise<{id: string; text: string}[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('h1, h2, h3, h4, h5, h6')]
+      .filter((heading) => heading.getClientRects().length > 0)
+      .map((heading) => ({id: heading.id, text: heading.textContent ?? ''})),
+  );
+}
+
+export async function paginate(page: Page, parts: PlannedPart[], slots: SlotRequest[], headings: {id: string; text: string}[], options: PaginateOptions): Promise<Pagination> {
+  const printed = await page.pdf({preferCSSPageSize: true, printBackground: true, tagged: true, outline: true, timeout: options.timeoutMs});
+  const pdf = await openPdf(printed);
+  // Destinations are read before pages are inserted, and follow their pages, which they name by reference.
+  const located = [...readDestinations(pdf), ...readOutline(pdf, headings)];
+  const links = readLinks(pdf);
+
+  const pageAt = (ref: PDFRef) => pdf.getPages().findIndex((candidate) => candidate.ref === ref) + 1;
+  const partRefs = parts.map((part) => {
+    const found = located.find(([id]) => id === part.id);
+    if (!found) throw new Error(`the printed PDF has no page for part #${part.id}`);
+    return found[1].ref;
+  });
+
+  // A part that would start on a verso gets a blank page before it; each moves every later page by one.
+  const blanksBefore = new Set<string>();
+  const [width, height] = [pdf.getPage(0).getWidth(), pdf.getPage(0).getHeight()];
+  for (const [index, part] of parts.entries()) {
+    const start = pageAt(partRefs[index]!);
+    if (part.startsOnRecto && start % 2 === 0) {
+      blanksBefore.add(part.id);
+      pdf.insertPage(start - 1, [width, height]);
+    }
+  }
+  const pageNumbers = new Map(pdf.getPages().map((candidate, index) => [candidate.ref, index + 1]));
+  const destinations = new Map(located.map(([id, {ref, y}]) => [id, {page: pageNumbers.get(ref)!, y}]));
+  const pages = describePages(parts, partRefs.map((ref) => pageNumbers.get(ref)!), pdf.getPageCount(), blanksBefore);
+
+  const written: Slot[] = slots.map((slot) => {
+    const place = placeOf(slot, located, links);
+    const target = slot.data.pageOf;
+    const text = target ? pages[(destinations.get(target)?.page ?? 0) - 1]?.label : options.slotText?.(slot.data, pages.length);
+    return {...slot, text: text ?? '', page: pageNumbers.get(place.ref)!, at: place.at};
+  });
+  return {pdf, pages, destinations, slots: written};
+}
+
+interface Located {
+  ref: PDFRef;
+  x: number;
+  y: number;
+}
+
+/** Where a slot was printed: from its link's annotation (the one of the link's size), or its own destination. */
+function placeOf(slot: SlotRequest, located: [string, Located][], links: Map<string, LinkAnnotation[]>): {ref: PDFRef; at: {x: number; y: number}} {
+  if (slot.link) {
+    const {target, dx, dy, width, height} = slot.link;
+    const size = (link: LinkAnnotation) => Math.abs(link.width - width * POINTS_PER_PIXEL) + Math.abs(link.height - height * POINTS_PER_PIXEL);
+    const link = (links.get(target) ?? []).reduce<LinkAnnotation | undefined>((best, candidate) => (!best || size(candidate) < size(best) ? candidate : best), undefined);
+    if (!link) throw new Error(`the printed PDF has no link to #${target} for the page-number slot #${slot.id}`);
+    return {ref: link.ref, at: {x: link.left + dx * POINTS_PER_PIXEL, y: link.top - dy * POINTS_PER_PIXEL}};
+  }
+  const found = located.find(([id]) => id === slot.id);
+  if (!found) throw new Error(`the printed PDF has no place for the page-number slot #${slot.id}`);
+  return {ref: found[1].ref, at: {x: found[1].x, y: found[1].y}};
 }
 
 /** Folios: lower-case roman for the front matter, arabic from the first case, which is page 1. */
@@ -196,38 +237,93 @@ function toRoman(value: number): string {
   return result;
 }
 
-async function printPdf(page: Page, options: PrintOptions): Promise<Uint8Array> {
-  return page.pdf({preferCSSPageSize: true, printBackground: true, tagged: true, outline: false, timeout: options.timeoutMs});
-}
-
 /**
- * A print with nothing painted: `visibility: hidden` changes no position, so the pages and destinations
- * are those of the real print, in less than half its time (no glyphs, no fonts to embed).
+ * The named destinations (catalog /Dests) of a Chromium PDF, in the page's PDF coordinates: Chromium
+ * places them as if the page had no margins.
  */
-async function printLayoutOnly(page: Page, options: PrintOptions): Promise<Uint8Array> {
-  const style = await page.addStyleTag({content: '* { visibility: hidden !important; }'});
-  try {
-    return await page.pdf({preferCSSPageSize: true, tagged: false, outline: false, timeout: options.timeoutMs});
-  } finally {
-    await style.evaluate((element) => element.remove());
-  }
-}
-
-/** Page count and named destinations (catalog /Dests, 1-based pages) of a Chromium PDF. */
-export async function readLayout(pdf: Uint8Array): Promise<{document: PDFDocument; pageCount: number; destinations: Map<string, Destination>}> {
-  const document = await openPdf(pdf);
-  const pageNumbers = new Map<string, number>();
-  document.getPages().forEach((page, index) => pageNumbers.set(page.ref.toString(), index + 1));
-  const destinations = new Map<string, Destination>();
+function readDestinations(document: PDFDocument): [string, Located][] {
   const dests = document.catalog.lookupMaybe(PDFName.of('Dests'), PDFDict);
+  const frames = new Map<PDFRef, ReturnType<typeof pageFrame>>();
+  const pages = new Map(document.getPages().map((page) => [page.ref, page]));
+  const result: [string, Located][] = [];
   for (const [name, value] of dests?.entries() ?? []) {
     const array = document.context.lookup(value as PDFObject, PDFArray);
     const ref = array.get(0);
-    const page = ref instanceof PDFRef ? pageNumbers.get(ref.toString()) : undefined;
-    const y = array.lookupMaybe(3, PDFNumber)?.asNumber() ?? 0;
-    if (page) destinations.set(decodeName(name.asString()), {page, y});
+    if (!(ref instanceof PDFRef) || !pages.has(ref)) continue;
+    const frame = frames.get(ref) ?? frames.set(ref, pageFrame(pages.get(ref)!)).get(ref)!;
+    const point = pointOf(frame, {x: array.lookupMaybe(2, PDFNumber)?.asNumber() ?? 0, y: array.lookupMaybe(3, PDFNumber)?.asNumber() ?? 0});
+    result.push([decodeName(name.asString()), {ref, ...point}]);
   }
-  return {document, pageCount: document.getPageCount(), destinations};
+  return result;
+}
+
+/**
+ * The headings' places, from the outline Chromium makes of every heading in document order, which is
+ * then removed (the finishing makes the book's own). Entries are matched to headings by order, and
+ * checked by text.
+ */
+function readOutline(document: PDFDocument, headings: {id: string; text: string}[]): [string, Located][] {
+  const context = document.context;
+  const outlines = document.catalog.lookupMaybe(PDFName.of('Outlines'), PDFDict);
+  const entries: (Located & {title: string})[] = [];
+  const visit = (first: PDFObject | undefined) => {
+    for (let ref = first; ref instanceof PDFRef; ) {
+      const item = context.lookup(ref, PDFDict);
+      const title = item.lookup(PDFName.of('Title'));
+      const dest = item.lookupMaybe(PDFName.of('Dest'), PDFArray);
+      const page = dest?.get(0);
+      if (page instanceof PDFRef && (title instanceof PDFString || title instanceof PDFHexString)) {
+        const coordinate = (index: number) => dest!.lookupMaybe(index, PDFNumber)?.asNumber() ?? 0;
+        entries.push({title: title.decodeText(), ref: page, x: coordinate(2), y: coordinate(3)});
+      }
+      visit(item.get(PDFName.of('First')));
+      const next = item.get(PDFName.of('Next'));
+      context.delete(ref);
+      ref = next;
+    }
+  };
+  visit(outlines?.get(PDFName.of('First')));
+  const outlinesRef = document.catalog.get(PDFName.of('Outlines'));
+  if (outlinesRef instanceof PDFRef) context.delete(outlinesRef);
+  document.catalog.delete(PDFName.of('Outlines'));
+
+  // Chromium's titles may repeat a heading's text, and leave out spaces.
+  const squeeze = (text: string) => text.replace(/\s+/g, '');
+  const result: [string, Located][] = [];
+  let next = 0;
+  for (const heading of headings) {
+    const at = entries.findIndex((entry, index) => index >= next && squeeze(entry.title).includes(squeeze(heading.text)));
+    if (at < 0) continue;
+    next = at + 1;
+    if (heading.id) result.push([heading.id, entries[at]!]);
+  }
+  return result;
+}
+
+interface LinkAnnotation {
+  ref: PDFRef;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** The in-document link annotations, by the destination they name. */
+function readLinks(document: PDFDocument): Map<string, LinkAnnotation[]> {
+  const links = new Map<string, LinkAnnotation[]>();
+  for (const page of document.getPages()) {
+    for (const annotation of page.node.Annots()?.asArray() ?? []) {
+      const dict = document.context.lookup(annotation);
+      if (!(dict instanceof PDFDict)) continue;
+      const dest = dict.get(PDFName.of('Dest'));
+      const rect = dict.lookupMaybe(PDFName.of('Rect'), PDFArray)?.asArray().map((value) => (value as PDFNumber).asNumber());
+      if (!(dest instanceof PDFName) || !rect) continue;
+      const name = decodeName(dest.asString());
+      const list = links.get(name) ?? links.set(name, []).get(name)!;
+      list.push({ref: page.ref, left: Math.min(rect[0]!, rect[2]!), top: Math.max(rect[1]!, rect[3]!), width: Math.abs(rect[2]! - rect[0]!), height: Math.abs(rect[3]! - rect[1]!)});
+    }
+  }
+  return links;
 }
 
 /** PDF names escape bytes as #xx: `/case#2D01` → `case-01`. */
