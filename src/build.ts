@@ -73,6 +73,11 @@ class Stages {
   async run<T>(stage: string, work: () => Promise<T>): Promise<T> {
     this.current = stage;
     this.onStage?.(stage);
+    return this.background(stage, work);
+  }
+
+  /** Times a stage that runs alongside another, which the progress display goes on showing. */
+  async background<T>(stage: string, work: () => Promise<T>): Promise<T> {
     const start = performance.now();
     try {
       return await work();
@@ -127,13 +132,14 @@ async function buildBook(manuscript: Manuscript, files: VFile[], launching: Prom
   try {
     await stages.run('write html', () => writeAssets(htmlDir, book));
     const browser = await stages.run('launch chromium', () => launching);
-    const pdf = await stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, onProgress: stages.progress}));
+    const printing = stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, onProgress: stages.progress}));
+    // The EPUB is begun while Chromium prints (this process would otherwise wait); its page list follows
+    // the print pages.
+    const pages = printing.then((pdf) => pdf.pages.map((page) => ({label: page.label, partId: page.part.id, text: page.startText})));
+    const [pdf, epub] = await Promise.all([printing, stages.background('epub', () => packageEpub(book, {date, pages, browser, htmlDir}))]);
     if (pdf.refused.length > 0) throw new Error(`Chromium tried to load files outside the build: ${pdf.refused.join(', ')}`);
     reportLowResolution(pdf.images, chapters);
     await writeFile(path.join(htmlDir, 'index.html'), pdf.html);
-    // The EPUB's page list follows the print pages.
-    const pages = pdf.pages.map((page) => ({label: page.label, partId: page.part.id, text: page.startText}));
-    const epub = await stages.run('epub', () => packageEpub(book, {date, pages, browser, htmlDir}));
     const reports = await stages.run('preflight', () => preflightPdfs(pdf, kinds, book, names, outDir, files));
     if (hasErrors(files)) return {ok: false, files};
 

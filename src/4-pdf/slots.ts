@@ -54,43 +54,48 @@ interface MarkedSection {
 
 export function writeSlots(document: PDFDocument, slots: Slot[], fonts: FurnitureFonts): void {
   const pages = document.getPages();
-  for (const slot of slots.filter((candidate) => candidate.text)) {
-    const page = pages[slot.page - 1]!;
+  const byPage = new Map<number, Slot[]>();
+  for (const slot of slots.filter((candidate) => candidate.text)) byPage.set(slot.page, [...(byPage.get(slot.page) ?? []), slot]);
+  for (const [number, pageSlots] of byPage) {
+    const page = pages[number - 1]!;
     const frame = pageFrame(page);
-    const {x, y} = flowPoint(frame, slot.at);
-
     const streamRef = firstStreamRef(page);
     const stream = rawStream(document, streamRef);
     const source = Buffer.from(decodeStream(stream)).toString('latin1');
     const {sections, plainPoints} = readStream(source);
-    // The text before the slot: on its line, the nearest to its left; else the last one above it.
-    const onLine = sections.filter((section) => section.y !== undefined && Math.abs(section.y - y) < slot.fontSize && section.x! < x);
-    const before = onLine.length > 0
-      ? onLine.reduce((best, section) => (section.x! > best.x! ? section : best))
-      : sections.filter((section) => section.y !== undefined && section.y < y).at(-1);
-    if (!before) throw new Error(`no text precedes the page-number slot #${slot.id} on page ${slot.page}`);
-    const owner = sections.filter((section) => section.mcid !== undefined && section.end <= before.end).at(-1);
+    const insertions = pageSlots.map((slot) => {
+      const {x, y} = flowPoint(frame, slot.at);
+      // The text before the slot: on its line, the nearest to its left; else the last one above it.
+      const onLine = sections.filter((section) => section.y !== undefined && Math.abs(section.y - y) < slot.fontSize && section.x! < x);
+      const before = onLine.length > 0
+        ? onLine.reduce((best, section) => (section.x! > best.x! ? section : best))
+        : sections.filter((section) => section.y !== undefined && section.y < y).at(-1);
+      if (!before) throw new Error(`no text precedes the page-number slot #${slot.id} on page ${slot.page}`);
+      const owner = sections.filter((section) => section.mcid !== undefined && section.end <= before.end).at(-1);
 
-    const runs = fonts.runs(slot.text, slot.families, slot.weight);
-    const widths = runs.map((run) => run.font.widthOfTextAtSize(run.text, slot.fontSize));
-    let left = slot.align === 'end' ? x + slot.width - widths.reduce((sum, width) => sum + width, 0) : x;
-    const shows = runs.map((run, index) => {
-      const name = addFont(document, page, run.font.ref);
-      const show = `${name} ${slot.fontSize} Tf 1 0 0 -1 ${round(left)} ${round(y)} Tm ${run.font.encodeText(run.text).toString()} Tj`;
-      left += widths[index]!;
-      return show;
+      const runs = fonts.runs(slot.text, slot.families, slot.weight);
+      const widths = runs.map((run) => run.font.widthOfTextAtSize(run.text, slot.fontSize));
+      let left = slot.align === 'end' ? x + slot.width - widths.reduce((sum, width) => sum + width, 0) : x;
+      const shows = runs.map((run, index) => {
+        const show = `${addFont(document, page, run.font.ref)} ${slot.fontSize} Tf 1 0 0 -1 ${round(left)} ${round(y)} Tm ${run.font.encodeText(run.text).toString()} Tj`;
+        left += widths[index]!;
+        return show;
+      });
+      const mcid = owner ? tagAfter(document, page, owner.mcid!) : undefined;
+      const marked = mcid === undefined ? '/Artifact BMC' : `/Span <</MCID ${mcid} >>BDC`;
+      const text = `\n${marked}\nq 0 g BT\n${shows.join('\n')}\nET Q\nEMC\n`;
+      // Right after the text before it, or as soon after as the graphics state is the page's own; if it
+      // never is again, at the end, where only Chromium's first transformation (the flip) is in force.
+      const at = plainPoints.find((point) => point >= before.end);
+      return at === undefined ? {at: source.length, text: `\nq ${frame.s} 0 0 ${frame.s} ${frame.tx} ${frame.ty} cm${text}Q\n`} : {at, text};
     });
-    const mcid = owner ? tagAfter(document, page, owner.mcid!) : undefined;
-    const marked = mcid === undefined ? '/Artifact BMC' : `/Span <</MCID ${mcid} >>BDC`;
-    let text = `\n${marked}\nq 0 g BT\n${shows.join('\n')}\nET Q\nEMC\n`;
-    // Right after the text before it, or as soon after as the graphics state is the page's own; if it
-    // never is again, at the end, where only Chromium's first transformation (the flip) is in force.
-    let at = plainPoints.find((point) => point >= before.end);
-    if (at === undefined) {
-      at = source.length;
-      text = `\nq ${frame.s} 0 0 ${frame.s} ${frame.tx} ${frame.ty} cm${text}Q\n`;
+    let changed = '';
+    let done = 0;
+    for (const {at, text} of insertions.sort((a, b) => a.at - b.at)) {
+      changed += source.slice(done, at) + text;
+      done = at;
     }
-    const changed = source.slice(0, at) + text + source.slice(at);
+    changed += source.slice(done);
     document.context.assign(streamRef, flateStream(document.context, stream.dict, Buffer.from(changed, 'latin1')));
   }
 }
@@ -104,7 +109,7 @@ const round = (value: number) => Math.round(value * 1000) / 1000;
  * to the page area only): text added elsewhere could fall under a clip Chromium set for one element,
  * such as a table-of-contents leader clipped to its box.
  */
-function readStream(source: string): {sections: MarkedSection[]; plainPoints: number[]} {
+export function readStream(source: string): {sections: MarkedSection[]; plainPoints: number[]} {
   const sections: MarkedSection[] = [];
   const plainPoints: number[] = [];
   let open: Omit<MarkedSection, 'end'> | undefined;

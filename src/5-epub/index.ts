@@ -12,7 +12,8 @@ import {fromHtml} from 'hast-util-from-html';
 import {toXast} from 'hast-util-to-xast';
 import type {Browser} from 'puppeteer-core';
 import {toXml} from 'xast-util-to-xml';
-import type {AssembledBook, BookPart} from '../3-assemble/index.js';
+import type {Root} from 'hast';
+import type {AssembledBook} from '../3-assemble/index.js';
 import {fontFaceCss} from '../3-assemble/fonts.js';
 import {openConfinedPage} from '../4-pdf/browser.js';
 import {TEMPLATES_DIR} from '../project.js';
@@ -25,8 +26,11 @@ export interface PrintPage extends PageStart {
 export interface EpubOptions {
   /** dcterms:modified and the dates inside the zip. */
   date: Date;
-  /** The pages of the print PDF, for page-break markers and the page list. */
-  pages: PrintPage[];
+  /**
+   * The pages of the print PDF, for page-break markers and the page list. A promise lets the build start
+   * the EPUB while the PDF is printed: only the markers, the cover and the package wait for it.
+   */
+  pages: PrintPage[] | Promise<PrintPage[]>;
   /** Draws the cover (cover.html of the HTML folder) into the cover image. */
   browser: Browser;
   htmlDir: string;
@@ -85,14 +89,21 @@ export async function packageEpub(book: AssembledBook, options: EpubOptions): Pr
   const parts = book.parts.filter((part) => part.kind !== 'toc');
   const fileOf = new Map(parts.map((part) => [part.id, `${part.id}.xhtml`]));
   const firstCase = parts.findIndex((part) => part.kind === 'case');
-
+  const trees: Root[] = [];
+  for (const part of parts) {
+    trees.push(fromHtml(part.html, {fragment: true}));
+    // One part at a time, so that the PDF stage running alongside is never kept waiting long.
+    await new Promise(setImmediate);
+  }
+  const printPages = await options.pages;
+  // After the print: the cover is drawn in the same Chromium.
   const cover = await drawCover(options.browser, options.htmlDir);
 
   const pageList: {label: string; href: string}[] = [];
   const chapters: EpubChapter[] = [
     {title: '封面', content: '', filename: 'cover.xhtml', beforeToc: true, excludeFromToc: true, partId: 'cover', epubType: 'cover', xhtml: coverXhtml(book)},
     ...parts.map((part, index) => {
-      const {xhtml, pages} = partXhtml(part, options.pages, fileOf);
+      const {xhtml, pages} = partXhtml(part.id, trees[index]!, printPages, fileOf);
       pageList.push(...pages.map((label) => ({label, href: `${fileOf.get(part.id)}#page-${label}`})));
       return {
         title: part.title,
@@ -159,9 +170,8 @@ export async function packageEpub(book: AssembledBook, options: EpubOptions): Pr
 }
 
 /** A part as the body of an XHTML content document, with its page-break markers. */
-function partXhtml(part: BookPart, pages: PrintPage[], fileOf: Map<string, string>): {xhtml: string; pages: string[]} {
-  const tree = fromHtml(part.html, {fragment: true});
-  const placed = insertPageBreaks(tree, pages.filter((page) => page.partId === part.id && page.text.trim() !== ''));
+function partXhtml(partId: string, tree: Root, pages: PrintPage[], fileOf: Map<string, string>): {xhtml: string; pages: string[]} {
+  const placed = insertPageBreaks(tree, pages.filter((page) => page.partId === partId && page.text.trim() !== ''));
   const xml = toXml(toXast(tree));
   // Links to other parts point at their files (the print book is one page, the EPUB one file a part).
   const xhtml = xml.replace(/href="#([^"]+)"/g, (whole, id: string) => (fileOf.has(id) ? `href="${fileOf.get(id)}"` : whole));

@@ -156,9 +156,50 @@ describe('the screen PDF', () => {
     for (const item of outline.slice(2)) {
       expect(item.items.length).toBeGreaterThan(0);
       for (const section of item.items) expect(toc).toContain(normalise(section.title));
-      const destination = await document.getDestination(item.dest as string).catch(() => item.dest);
-      const pageIndex = await document.getPageIndex((destination as [{num: number; gen: number}])[0]);
-      expect(openingPage(pages.screen, item.title)).toBe(pageIndex);
+      expect(openingPage(pages.screen, item.title)).toBe(await pageIndexOf(item.dest));
+      // A section's bookmark and its table-of-contents number go to the page its heading is printed on.
+      // (Every case has the same sections: the table of contents is read on from the case's entry.)
+      let from = toc.indexOf(normalise(item.title));
+      for (const section of item.items) {
+        const index = await pageIndexOf(section.dest);
+        expect(normalise(pages.screen[index]!.text), section.title).toContain(normalise(section.title));
+        const entry = new RegExp(`${normalise(section.title)}…+(\\d+)`, 'g');
+        entry.lastIndex = from;
+        const printed = entry.exec(toc);
+        expect(printed?.[1], section.title).toBe(folioOf(pages.screen[index]!));
+        from = entry.lastIndex;
+      }
     }
+
+    async function pageIndexOf(dest: unknown): Promise<number> {
+      const destination = typeof dest === 'string' ? await document.getDestination(dest) : dest;
+      return document.getPageIndex((destination as [{num: number; gen: number}])[0]);
+    }
+  });
+
+  it('tags each table-of-contents number as text of its entry, after the title', async () => {
+    const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+    const document = await pdfjs.getDocument({data: new Uint8Array(await readFile(result.outputs!.screenPdf!))}).promise;
+    const number = pages.screen.findIndex((page) => normalise(page.text).startsWith('目录')) + 1;
+    const page = await document.getPage(number);
+    const content = await page.getTextContent({includeMarkedContent: true});
+    const texts = new Map<string, string>();
+    let open = '';
+    for (const item of content.items) {
+      if ('type' in item) open = item.type === 'beginMarkedContentProps' ? String((item as {id?: string}).id ?? '') : '';
+      else if (open) texts.set(open, (texts.get(open) ?? '') + item.str);
+    }
+    // Each structure element's marked contents, in order.
+    type Node = {role?: string; type?: string; id?: string; children?: Node[]};
+    const elements: string[][] = [];
+    const walk = (node: Node) => {
+      const own = (node.children ?? []).filter((child) => child.type === 'content').map((child) => normalise(texts.get(child.id!) ?? ''));
+      if (own.length > 0) elements.push(own);
+      for (const child of node.children ?? []) if (child.type !== 'content') walk(child);
+    };
+    walk((await page.getStructTree()) as Node);
+    const entry = elements.find((contents) => contents[0]?.startsWith(normalise(TITLES[0]!)));
+    expect(entry, JSON.stringify(elements)).toBeDefined();
+    expect(entry!.at(-1)).toBe(tableOfContents(pages.screen, TITLES)[0]!.printed);
   });
 });
