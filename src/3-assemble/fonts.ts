@@ -1,7 +1,7 @@
 // The book's typefaces (styles/fonts.yaml), subset to exactly the characters the book uses. The same
 // subset files serve the HTML, the PDF (Chromium embeds them as CID TrueType) and the EPUB. A character
 // that no face has is reported: Chromium would otherwise draw it with some system font, or as Type 3.
-import {readFile} from 'node:fs/promises';
+import {readFile, stat} from 'node:fs/promises';
 import {createRequire} from 'node:module';
 import path from 'node:path';
 import * as fontkit from 'fontkit';
@@ -100,12 +100,21 @@ async function subsetFace(face: FaceSpec, wanted: string[], projectRoot: string,
   for (const source of sources) {
     const candidates = [...remaining].filter((character) => !source.ranges || inRanges(character.codePointAt(0)!, source.ranges));
     if (candidates.length === 0) continue;
-    const data = await subsetFont(Buffer.from(await sourceFont(source.file, cache)), candidates.join(''), {targetFormat: 'truetype'});
-    const font = fontkit.create(data) as fontkit.Font;
-    const got = candidates.filter((character) => font.hasGlyphForCodePoint(character.codePointAt(0)!));
-    if (got.length === 0) continue;
-    for (const character of got) remaining.delete(character);
-    subsets.push({codePoints: got.map((character) => character.codePointAt(0)!), data: Buffer.from(data).toString('base64')});
+    // Kept per source file too: a new character in the manuscript remakes only the subsets of the
+    // files that have it, not the whole face.
+    const identity = cache ? await stat(source.file).then((file) => `${source.file} ${file.size} ${file.mtimeMs}`) : '';
+    const key = cache?.key(identity, candidates.join(''));
+    let subset = key ? await cache!.getJson<CachedSubset | null>('font-slices', key) : undefined;
+    if (subset === undefined) {
+      const data = await subsetFont(Buffer.from(await sourceFont(source.file, cache)), candidates.join(''), {targetFormat: 'truetype'});
+      const font = fontkit.create(data) as fontkit.Font;
+      const got = candidates.filter((character) => font.hasGlyphForCodePoint(character.codePointAt(0)!));
+      subset = got.length === 0 ? null : {codePoints: got.map((character) => character.codePointAt(0)!), data: Buffer.from(data).toString('base64')};
+      if (key) await cache!.setJson('font-slices', key, subset);
+    }
+    if (!subset) continue;
+    for (const codePoint of subset.codePoints) remaining.delete(String.fromCodePoint(codePoint));
+    subsets.push(subset);
     if (remaining.size === 0) break;
   }
   return subsets;
