@@ -73,16 +73,29 @@ class Stages {
   async run<T>(stage: string, work: () => Promise<T>): Promise<T> {
     this.current = stage;
     this.onStage?.(stage);
-    return this.background(stage, work);
-  }
-
-  /** Times a stage that runs alongside another, which the progress display goes on showing. */
-  async background<T>(stage: string, work: () => Promise<T>): Promise<T> {
     const start = performance.now();
     try {
       return await work();
     } finally {
       this.timings[stage] = Math.round(performance.now() - start);
+    }
+  }
+
+  /**
+   * Starts a stage alongside another, which the progress display goes on showing; when that one ends
+   * this one is shown, and timed from then: its time is what it adds to the build.
+   */
+  async alongside<T>(stage: string, other: Promise<unknown>, work: () => Promise<T>): Promise<T> {
+    let otherEnd: number | undefined;
+    other.then(() => {
+      otherEnd = performance.now();
+      this.current = stage;
+      this.onStage?.(stage);
+    }, () => undefined);
+    try {
+      return await work();
+    } finally {
+      this.timings[stage] = otherEnd === undefined ? 0 : Math.round(performance.now() - otherEnd);
     }
   }
 }
@@ -136,7 +149,7 @@ async function buildBook(manuscript: Manuscript, files: VFile[], launching: Prom
     // The EPUB is begun while Chromium prints (this process would otherwise wait); its page list follows
     // the print pages.
     const pages = printing.then((pdf) => pdf.pages.map((page) => ({label: page.label, partId: page.part.id, text: page.startText})));
-    const [pdf, epub] = await Promise.all([printing, stages.background('epub', () => packageEpub(book, {date, pages, browser, htmlDir}))]);
+    const [pdf, epub] = await Promise.all([printing, stages.alongside('epub', printing, () => packageEpub(book, {date, pages, browser, htmlDir}))]);
     if (pdf.refused.length > 0) throw new Error(`Chromium tried to load files outside the build: ${pdf.refused.join(', ')}`);
     reportLowResolution(pdf.images, chapters);
     await writeFile(path.join(htmlDir, 'index.html'), pdf.html);

@@ -217,9 +217,8 @@ function setOutline(document: PDFDocument, entries: OutlineEntry[], destinations
         ...(index < items.length - 1 ? {Next: refs[index + 1]!} : {}),
         ...(children.first ? {First: children.first, Last: children.last!, Count: children.count} : {}),
       }) as PDFDict;
-      if (destination) {
-        dict.set(PDFName.of('Dest'), context.obj([pageRefs[destination.page - 1]!, PDFName.of('XYZ'), PDFNumber.of(0), PDFNumber.of(destination.y), PDFNumber.of(0)]) as PDFArray);
-      }
+      if (!destination) throw new Error(`the printed PDF has no page for the bookmark “${item.title}” (#${item.target})`);
+      dict.set(PDFName.of('Dest'), context.obj([pageRefs[destination.page - 1]!, PDFName.of('XYZ'), PDFNumber.of(0), PDFNumber.of(destination.y), PDFNumber.of(0)]) as PDFArray);
       context.assign(refs[index]!, dict);
       count += 1 + children.count;
     });

@@ -179,7 +179,9 @@ export async function paginate(page: Page, parts: PlannedPart[], slots: SlotRequ
   const written: Slot[] = slots.map((slot) => {
     const place = placeOf(slot, located, links);
     const target = slot.data.pageOf;
-    const text = target ? pages[(destinations.get(target)?.page ?? 0) - 1]?.label : options.slotText?.(slot.data, pages.length);
+    const destination = target ? destinations.get(target) : undefined;
+    if (target && !destination) throw new Error(`the printed PDF has no page for #${target}, whose page number the table of contents prints`);
+    const text = destination ? pages[destination.page - 1]!.label : options.slotText?.(slot.data, pages.length);
     return {...slot, text: text ?? '', page: pageNumbers.get(place.ref)!, at: place.at};
   });
   return {pdf, pages, destinations, slots: written};
@@ -292,7 +294,9 @@ function readOutline(document: PDFDocument, headings: {id: string; text: string}
   const result: [string, Located][] = [];
   let next = 0;
   for (const heading of headings) {
-    const at = entries.findIndex((entry, index) => index >= next && squeeze(entry.title).includes(squeeze(heading.text)));
+    const text = squeeze(heading.text);
+    if (!text) continue;
+    const at = entries.findIndex((entry, index) => index >= next && squeeze(entry.title).includes(text));
     if (at < 0) continue;
     next = at + 1;
     if (heading.id) result.push([heading.id, entries[at]!]);
