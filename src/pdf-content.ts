@@ -2,8 +2,16 @@
 // preflight, the current transformation matrix (q, Q, cm), the XObjects drawn (Do, with the size they
 // are drawn at) and the colour operators used; for the EPUB's print page equivalents, the text a page
 // begins with (fonts' ToUnicode maps, artifacts skipped).
+import {createRequire} from 'node:module';
 import {deflateSync, inflateSync} from 'node:zlib';
 import {decodePDFRawStream, ParseSpeeds, PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream, PDFRef, type PDFContext, type PDFObject, type PDFPage, type SaveOptions} from 'pdf-lib';
+
+// pdf-lib compresses what it writes (its content streams, the object streams of a saved file) with
+// pako.deflate, a JavaScript deflate; Node's zlib writes the same zlib format about three times faster
+// (measured: pako took 0.7 s of a 1,214-page book's finishing). Only the pako instance pdf-lib loads is
+// changed, and only its one-shot deflate.
+const pdfLibPako = createRequire(createRequire(import.meta.url).resolve('pdf-lib'))('pako') as {deflate: (data: Uint8Array) => Uint8Array};
+pdfLibPako.deflate = (data) => deflateSync(data);
 
 /** Opens a PDF as fast as pdf-lib can: by default it yields to the event loop every 100 objects. */
 export function openPdf(bytes: Uint8Array): Promise<PDFDocument> {
