@@ -1,36 +1,44 @@
-// `npm run bench [-- 1,10,50,200]`: builds synthetic casebooks made from the real case and prints, per
-// size, the wall time and peak memory of each stage, the pages, and our PDF time against the floor —
-// Debian Chromium's own `--print-to-pdf` of our final HTML, timed in the same run. Then a warm rebuild
-// after editing one case. Figures, not pass/fail: these machines are noisy; compare ratios of one run.
-import {execFile} from 'node:child_process';
+// `npm run bench [-- 1,10,50,200 [runs]]`: builds synthetic casebooks made from the real case and prints,
+// per size, the wall time and peak memory of each stage, the pages, and our PDF time against the floor —
+// Debian Chromium's own `--print-to-pdf` of our final HTML, timed right after each build. Then warm
+// rebuilds after editing one case. Figures, not pass/fail: these machines are noisy, so each figure is
+// the median of several runs (three by default) and each ratio pairs a build with its own floor.
+import {execFile, fork} from 'node:child_process';
 import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {pathToFileURL} from 'node:url';
+import {fileURLToPath, pathToFileURL} from 'node:url';
 import {promisify} from 'node:util';
-import {build, type BuildResult} from '../src/build.js';
+import type {BuildOutputs, BuildStats} from '../src/build.js';
 import {syntheticCasebook} from './casebook.js';
 
 const run = promisify(execFile);
 const sizes = (process.argv[2] ?? '1,10,50,200').split(',').map(Number);
 const WARM_SIZE = 50;
+/** Cold builds (and warm rebuilds) per size; the figures printed are their medians. */
+const RUNS = Number(process.argv[3] ?? 3);
 
 interface Measured {
-  result: BuildResult;
+  stats: BuildStats;
+  outputs: BuildOutputs;
+  /** The build's own time (not the process start). */
   wall: number;
-  /** Peak resident memory (this process plus Chromium) per stage, MiB. */
+  /** Peak memory (the build's process plus Chromium's) per stage, MiB. */
   peaks: Record<string, number>;
 }
 
+/** What scripts/bench-build.ts reports to this process. */
+export type BuildReport = {stage: string} | {done: {stats: BuildStats; outputs: BuildOutputs; wall: number}} | {failed: string};
+
 /**
- * Memory of this process and all its descendants (Chromium's processes), MiB. Proportional set size:
+ * Memory of a process and all its descendants (Chromium's processes), MiB. Proportional set size:
  * memory shared between Chromium's processes is counted once, not once per process as RSS would.
  * Children are found through /proc/<pid>/task/<tid>/children, which costs far less than reading all of
  * /proc at every sample.
  */
-async function treeMemory(): Promise<number> {
+async function treeMemory(root: number): Promise<number> {
   let total = 0;
-  const stack = [process.pid];
+  const stack = [root];
   while (stack.length > 0) {
     const pid = stack.pop()!;
     const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
@@ -43,24 +51,35 @@ async function treeMemory(): Promise<number> {
   return total / 1024;
 }
 
+/**
+ * One build in a process of its own, as an editor's `npm run build` is: builds run one after another in
+ * this process got slower and bigger with each (up to a third slower at 200 cases, measured).
+ */
 async function measuredBuild(manuscriptDir: string, outDir: string, cacheDir: string): Promise<Measured> {
+  const child = fork(fileURLToPath(new URL('bench-build.ts', import.meta.url)), [manuscriptDir, outDir, cacheDir]);
   const peaks: Record<string, number> = {};
   let stage = 'start';
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const memory = await treeMemory();
+      const memory = await treeMemory(child.pid!);
       peaks[stage] = Math.max(peaks[stage] ?? 0, memory);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })();
-  const start = performance.now();
-  const result = await build({manuscriptDir, outDir, cacheDir, onStage: (name) => (stage = name)});
-  const wall = performance.now() - start;
-  sampling = false;
-  await sampler;
-  if (!result.ok) throw new Error(`the build of ${manuscriptDir} failed`);
-  return {result, wall, peaks};
+  try {
+    return await new Promise<Measured>((resolve, reject) => {
+      child.on('message', (report: BuildReport) => {
+        if ('stage' in report) stage = report.stage;
+        else if ('failed' in report) reject(new Error(`the build of ${manuscriptDir} failed: ${report.failed}`));
+        else resolve({...report.done, peaks});
+      });
+      child.on('exit', (code) => reject(new Error(`the build process of ${manuscriptDir} ended (${code}) without a result`)));
+    });
+  } finally {
+    sampling = false;
+    await sampler;
+  }
 }
 
 /** The floor: Chromium printing our final HTML by itself, launch included. */
@@ -77,6 +96,8 @@ async function chromiumFloor(html: string, outDir: string): Promise<number> {
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const rows: string[] = [];
 
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
 for (const size of sizes) {
   const work = await mkdtemp(path.join(tmpdir(), `bench-${size}-`));
   const manuscriptDir = path.join(work, 'manuscript');
@@ -85,28 +106,46 @@ for (const size of sizes) {
     await writeFile(path.join(manuscriptDir, name), content);
   }
   const outDir = path.join(work, 'out');
-  // Cold: an empty cache. Warm: the cache the cold build filled.
-  const cacheDir = path.join(work, 'cache');
-  const cold = await measuredBuild(manuscriptDir, outDir, cacheDir);
-  const stats = cold.result.stats!;
-  const floor = await chromiumFloor(cold.result.outputs!.html, work);
-  const pdfTime = (stats.timings['launch chromium'] ?? 0) + (stats.timings.pdf ?? 0);
-  console.log(`\n${size} case(s): ${stats.pages} pages, ${stats.characters} characters`);
-  console.log('  stage               time s   peak MiB');
-  for (const [stage, ms] of Object.entries(stats.timings)) {
-    console.log(`  ${stage.padEnd(18)} ${seconds(ms).padStart(7)}   ${String(Math.round(cold.peaks[stage] ?? 0)).padStart(8)}`);
+  // Each run: a cold build (an empty cache), then the floor, timed right after it.
+  const runs: {cold: Measured; floor: number; pdfTime: number}[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const cold = await measuredBuild(manuscriptDir, outDir, path.join(work, `cache-${run}`));
+    const floor = await chromiumFloor(cold.outputs.html, work);
+    const timings = cold.stats.timings;
+    runs.push({cold, floor, pdfTime: (timings['launch chromium'] ?? 0) + (timings.pdf ?? 0)});
   }
-  const peak = Math.max(...Object.values(cold.peaks));
-  console.log(`  whole build ${seconds(cold.wall)} s, peak ${Math.round(peak)} MiB; Chromium --print-to-pdf floor ${seconds(floor)} s`);
-  console.log(`  our PDF time / floor ${(pdfTime / floor).toFixed(2)}; whole build / floor ${(cold.wall / floor).toFixed(2)}`);
-  rows.push(`| ${size} | ${stats.pages} | ${seconds(cold.wall)} | ${seconds(pdfTime)} | ${seconds(floor)} | ${(pdfTime / floor).toFixed(2)} | ${(cold.wall / floor).toFixed(2)} | ${Math.round(peak)} | ${((cold.wall / stats.pages) * 1).toFixed(0)} |`);
+  const stats = runs[0]!.cold.stats;
+  const wall = median(runs.map((run) => run.cold.wall));
+  const floor = median(runs.map((run) => run.floor));
+  const pdfTime = median(runs.map((run) => run.pdfTime));
+  const pdfRatio = median(runs.map((run) => run.pdfTime / run.floor));
+  const buildRatio = median(runs.map((run) => run.cold.wall / run.floor));
+  const peak = Math.max(...runs.flatMap((run) => Object.values(run.cold.peaks)));
+  console.log(`\n${size} case(s): ${stats.pages} pages, ${stats.characters} characters; medians of ${RUNS} cold builds`);
+  console.log('  stage               time s   peak MiB');
+  for (const stage of Object.keys(stats.timings)) {
+    const time = median(runs.map((run) => run.cold.stats.timings[stage] ?? 0));
+    const stagePeak = Math.max(...runs.map((run) => run.cold.peaks[stage] ?? 0));
+    console.log(`  ${stage.padEnd(18)} ${seconds(time).padStart(7)}   ${String(Math.round(stagePeak)).padStart(8)}`);
+  }
+  console.log(`  whole build ${seconds(wall)} s (runs: ${runs.map((run) => seconds(run.cold.wall)).join(', ')}), peak ${Math.round(peak)} MiB`);
+  console.log(`  Chromium --print-to-pdf floor ${seconds(floor)} s (runs: ${runs.map((run) => seconds(run.floor)).join(', ')})`);
+  console.log(`  our PDF time / floor ${pdfRatio.toFixed(2)}; whole build / floor ${buildRatio.toFixed(2)} (medians of each run's ratio)`);
+  rows.push(`| ${size} | ${stats.pages} | ${seconds(wall)} | ${seconds(pdfTime)} | ${seconds(floor)} | ${pdfRatio.toFixed(2)} | ${buildRatio.toFixed(2)} | ${Math.round(peak)} | ${(wall / stats.pages).toFixed(0)} |`);
 
   if (size === WARM_SIZE) {
+    // Warm: each run edits one case again and rebuilds with the cache the builds before it filled.
     const edited = path.join(manuscriptDir, 'cases', `${String(Math.ceil(size / 2)).padStart(3, '0')}-case.md`);
-    await writeFile(edited, `${await readFile(edited, 'utf8')}\n编辑在此处补充了一句话，用于测试增量构建。\n`);
-    const warm = await measuredBuild(manuscriptDir, outDir, cacheDir);
-    console.log(`  warm rebuild after editing one case: ${seconds(warm.wall)} s (cold ${seconds(cold.wall)} s, ${(cold.wall / warm.wall).toFixed(1)}× faster)`);
-    console.log(`    ${Object.entries(warm.result.stats!.timings).map(([stage, ms]) => `${stage} ${seconds(ms)}`).join(', ')}`);
+    const cacheDir = path.join(work, 'cache-0');
+    const warms: Measured[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      await writeFile(edited, `${await readFile(edited, 'utf8')}\n编辑在此处补充了第${run + 1}句话，用于测试增量构建。\n`);
+      warms.push(await measuredBuild(manuscriptDir, outDir, cacheDir));
+    }
+    const warm = median(warms.map((run) => run.wall));
+    const typical = warms.find((run) => run.wall === warm)!;
+    console.log(`  warm rebuild after editing one case: ${seconds(warm)} s (runs: ${warms.map((run) => seconds(run.wall)).join(', ')}; cold ${seconds(wall)} s, ${(wall / warm).toFixed(1)}× faster)`);
+    console.log(`    ${Object.entries(typical.stats.timings).map(([stage, ms]) => `${stage} ${seconds(ms)}`).join(', ')}`);
   }
   await rm(work, {recursive: true, force: true});
 }
