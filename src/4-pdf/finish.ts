@@ -16,7 +16,7 @@ import {
 } from 'pdf-lib';
 import {contentStreams, decodeStream, flateStream, pageStartText, SAVE_FAST, type TextFonts} from '../pdf-content.js';
 import type {SubsetFontFile} from '../3-assemble/fonts.js';
-import {asArtifact, drawSheet, FurnitureFonts, furnitureTexts, type FurnitureStyle, type Sheet} from './furniture.js';
+import {asArtifact, drawSheet, DrawnFonts, furnitureTexts, type FurnitureStyle, type Sheet} from './furniture.js';
 import type {Destination, PageInfo, Slot} from './paginate.js';
 import {pageFrame, writeSlots} from './slots.js';
 
@@ -76,7 +76,7 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
   };
 
   const {style, sheets} = input.furniture;
-  const fonts = await FurnitureFonts.embed(document, input.furniture.fonts, [...furnitureTexts(sheets, style), ...input.slots]);
+  const fonts = await DrawnFonts.embed(document, input.furniture.fonts, [...furnitureTexts(sheets, style), ...input.slots]);
   writeSlots(document, input.slots, fonts);
   // The text block: the page area of a recto (the first page is one); versos mirror it.
   const frame = pageFrame(pages[0]!);

@@ -68,10 +68,11 @@ export interface TextBlock {
 }
 
 /**
- * The fonts of the heads and folios: the book's subset files, cut down again (harfbuzz) to the characters
- * the furniture uses. pdf-lib's own subsetting loses glyphs of CJK fonts, so it is not used.
+ * The fonts of what pdf-lib draws (running heads, folios, the page numbers written into the pages): the
+ * book's subset files, cut down again (harfbuzz) to the characters drawn. pdf-lib's own subsetting loses
+ * glyphs of CJK fonts, so it is not used.
  */
-export class FurnitureFonts {
+export class DrawnFonts {
   private readonly embedded = new Map<SubsetFontFile, PDFFont>();
   private readonly data = new Map<SubsetFontFile, Uint8Array>();
 
@@ -79,8 +80,8 @@ export class FurnitureFonts {
     document.registerFontkit(fontkit);
   }
 
-  static async embed(document: PDFDocument, fonts: SubsetFontFile[], texts: DrawnText[]): Promise<FurnitureFonts> {
-    const furniture = new FurnitureFonts(document, fonts);
+  static async embed(document: PDFDocument, fonts: SubsetFontFile[], texts: DrawnText[]): Promise<DrawnFonts> {
+    const furniture = new DrawnFonts(document, fonts);
     const used = new Map<SubsetFontFile, Set<string>>();
     for (const {text, families, weight} of texts) {
       for (const run of furniture.split(text, families, weight)) {
@@ -141,7 +142,7 @@ export class FurnitureFonts {
 }
 
 /** Draws a page's head and folio; `trim` is the trim box on the page. */
-export function drawSheet(page: PDFPage, sheet: Sheet, style: FurnitureStyle, fonts: FurnitureFonts, block: TextBlock, trim: {x: number; y: number; width: number; height: number}) {
+export function drawSheet(page: PDFPage, sheet: Sheet, style: FurnitureStyle, fonts: DrawnFonts, block: TextBlock, trim: {x: number; y: number; width: number; height: number}) {
   const left = sheet.side === 'recto' ? block.rectoLeft : page.getWidth() - block.rectoLeft - block.width;
   const right = left + block.width;
   const mm = (value: number) => value * POINTS_PER_MM;

@@ -1,5 +1,5 @@
-// Stage 4: the typeset HTML → the screen PDF and the print PDF, with Chromium (one browser, one tab, one print)
-// and pdf-lib. Knows the assembled book; nothing of the EPUB.
+// Stage 4: the typeset HTML → the screen PDF and the print PDF, with Chromium (one browser, one tab,
+// one print) and pdf-lib. Knows the assembled book; nothing of the EPUB.
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import type {Browser, Page} from 'puppeteer-core';

@@ -5,7 +5,7 @@
 // number where a reader's eye does.
 import {PDFArray, PDFDict, PDFName, PDFNumber, PDFRawStream, PDFRef, type PDFDocument, type PDFObject, type PDFPage} from 'pdf-lib';
 import {decodeStream, flateStream} from '../pdf-content.js';
-import type {FurnitureFonts} from './furniture.js';
+import type {DrawnFonts} from './furniture.js';
 import type {Slot} from './paginate.js';
 
 /**
@@ -52,7 +52,7 @@ interface MarkedSection {
   y?: number;
 }
 
-export function writeSlots(document: PDFDocument, slots: Slot[], fonts: FurnitureFonts): void {
+export function writeSlots(document: PDFDocument, slots: Slot[], fonts: DrawnFonts): void {
   const pages = document.getPages();
   const byPage = new Map<number, Slot[]>();
   for (const slot of slots.filter((candidate) => candidate.text)) byPage.set(slot.page, [...(byPage.get(slot.page) ?? []), slot]);
