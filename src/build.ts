@@ -145,11 +145,11 @@ async function buildBook(manuscript: Manuscript, files: VFile[], launching: Prom
   try {
     await stages.run('write html', () => writeAssets(htmlDir, book));
     const browser = await stages.run('launch chromium', () => launching);
-    const printing = stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, onProgress: stages.progress}));
+    const printing = stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, onProgress: stages.progress, cache}));
     // The EPUB is begun while Chromium prints (this process would otherwise wait); its page list follows
     // the print pages.
     const pages = printing.then((pdf) => pdf.pages.map((page) => ({label: page.label, partId: page.part.id, text: page.startText})));
-    const [pdf, epub] = await Promise.all([printing, stages.alongside('epub', printing, () => packageEpub(book, {date, pages, browser, htmlDir}))]);
+    const [pdf, epub] = await Promise.all([printing, stages.alongside('epub', printing, () => packageEpub(book, {date, pages, browser, htmlDir, cache}))]);
     if (pdf.refused.length > 0) throw new Error(`Chromium tried to load files outside the build: ${pdf.refused.join(', ')}`);
     reportLowResolution(pdf.images, chapters);
     await writeFile(path.join(htmlDir, 'index.html'), pdf.html);

@@ -7,7 +7,8 @@ import {printSheets, type AssembledBook} from '../3-assemble/index.js';
 import {openConfinedPage} from './browser.js';
 import {finishPdfs, type OutlineEntry} from './finish.js';
 import {readFurnitureStyle, type Sheet} from './furniture.js';
-import {checkLayout, type LayoutReport} from './layout-check.js';
+import type {Cache} from '../cache.js';
+import {checkLayout, type LayoutReport, type LayoutUnit} from './layout-check.js';
 import {listHeadings, measureSlots, paginate, prepareLocators, type PageInfo, type PlannedPart} from './paginate.js';
 
 export {BrowserUnavailableError, ChromiumFailedError, explainChromiumFailure, launchBrowser} from './browser.js';
@@ -23,6 +24,8 @@ export interface PdfOptions {
   pad?: boolean;
   /** Told what is being done (“printing”, “1214 pages: heads, folios, boxes”), for a progress display. */
   onProgress?: (detail: string) => void;
+  /** Keeps each part's layout check between builds. */
+  cache?: Cache;
 }
 
 export interface PrintedPage extends PageInfo {
@@ -62,7 +65,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
     // for the screen (with print media and the print text width, so with the lines of the print) and
     // once for the print, and every measurement after the print would lay it out again.
     options.onProgress?.('checking lines');
-    const layout = await checkLayout(page);
+    const layout = await checkLayout(page, {parts: layoutUnits(book, options.cache), cache: options.cache});
     const images = await imageResolutions(page);
     const slots = await measureSlots(page);
     const headings = await listHeadings(page);
@@ -136,6 +139,16 @@ function sheetsOf(book: AssembledBook, pages: PageInfo[]): Sheet[] {
     const head = furnished && info.role === 'body' ? (info.side === 'verso' ? book.config.title : info.part.title) : undefined;
     return {side: info.side, head, folio: furnished ? info.label : undefined};
   });
+}
+
+/**
+ * The parts, each with what its lines depend on: its HTML, the stylesheets and the faces (fonts.css is
+ * left out: it changes with every new character, the glyphs of the pinned font packages do not).
+ */
+function layoutUnits(book: AssembledBook, cache?: Cache): LayoutUnit[] {
+  const styles = book.assets.filter((asset) => asset.path.startsWith('styles/') && asset.path !== 'styles/fonts.css').map((asset) => asset.data);
+  const faces = [...new Set(book.fonts.map((font) => `${font.family} ${font.weight} ${font.style}`))].join('\n');
+  return book.parts.map((part) => ({id: part.id, key: cache?.key('layout', part.html, faces, ...styles)}));
 }
 
 function outlineOf(book: AssembledBook): OutlineEntry[] {

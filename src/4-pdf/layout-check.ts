@@ -6,6 +6,7 @@
 // lines are the lines of the PDF.
 import {readFile} from 'node:fs/promises';
 import type {Page} from 'puppeteer-core';
+import type {Cache} from '../cache.js';
 
 const MEASURE_LINES = readFile(new URL('in-page/measure-lines.js', import.meta.url), 'utf8').then((source) => source.replace(/^\/\/.*\n/gm, '').trim());
 
@@ -17,7 +18,10 @@ export interface LayoutExample {
   context: string;
 }
 
-export type LayoutRule = 'line-start-closing' | 'line-end-opening' | 'split-dash-ellipsis' | 'single-character-last-line' | 'space-between-han';
+const RULES = ['line-start-closing', 'line-end-opening', 'split-dash-ellipsis', 'single-character-last-line', 'space-between-han'] as const;
+export type LayoutRule = (typeof RULES)[number];
+/** Examples kept (measure-lines.js keeps as many per part). */
+const MAX_EXAMPLES = 20;
 
 export interface LayoutReport {
   counts: Record<LayoutRule, number>;
@@ -33,8 +37,38 @@ export const OPENING_MARKS = '（《「『“‘〔【〈〖〘〚｛［';
 
 const BLOCKS = 'p, h1, h2, h3, h4, h5, h6, figcaption, dt, dd, td, th, li:not(:has(p, ol, ul))';
 
-export async function checkLayout(page: Page): Promise<LayoutReport> {
+/** A part of the book, measured on its own; with a key, its report is kept in the cache. */
+export interface LayoutUnit {
+  id: string;
+  /** Everything its lines depend on (its HTML, the stylesheets, the faces), hashed. */
+  key?: string;
+}
+
+/** Measures the whole page, or each of `parts` (those whose key the cache holds are not measured again). */
+export async function checkLayout(page: Page, options: {parts?: LayoutUnit[]; cache?: Cache} = {}): Promise<LayoutReport> {
   await page.emulateMediaType('print');
   const measure = await MEASURE_LINES;
-  return page.evaluate(`(${measure})(${JSON.stringify(BLOCKS)}, ${JSON.stringify(CLOSING_MARKS)}, ${JSON.stringify(OPENING_MARKS)})`) as Promise<LayoutReport>;
+  const run = (roots: string[] | null) =>
+    page.evaluate(`(${measure})(${JSON.stringify(BLOCKS)}, ${JSON.stringify(CLOSING_MARKS)}, ${JSON.stringify(OPENING_MARKS)}, ${JSON.stringify(roots)})`) as Promise<LayoutReport[]>;
+  const {parts, cache} = options;
+  if (!parts) return merge(await run(null));
+
+  const reports = new Map<string, LayoutReport>();
+  for (const part of parts) {
+    const cached = part.key && cache ? await cache.getJson<LayoutReport>('layout', part.key) : undefined;
+    if (cached) reports.set(part.id, cached);
+  }
+  const missing = parts.filter((part) => !reports.has(part.id));
+  const measured = missing.length > 0 ? await run(missing.map((part) => part.id)) : [];
+  for (const [index, part] of missing.entries()) {
+    reports.set(part.id, measured[index]!);
+    if (part.key && cache) await cache.setJson('layout', part.key, measured[index]);
+  }
+  return merge(parts.map((part) => reports.get(part.id)!));
+}
+
+/** One report of several, in their order: counts and blocks added up, the first examples kept. */
+function merge(reports: LayoutReport[]): LayoutReport {
+  const counts = Object.fromEntries(RULES.map((rule) => [rule, reports.reduce((sum, report) => sum + report.counts[rule], 0)])) as Record<LayoutRule, number>;
+  return {counts, blocks: reports.reduce((sum, report) => sum + report.blocks, 0), examples: reports.flatMap((report) => report.examples).slice(0, MAX_EXAMPLES)};
 }

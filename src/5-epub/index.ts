@@ -16,6 +16,7 @@ import type {Root} from 'hast';
 import type {AssembledBook} from '../3-assemble/index.js';
 import {fontFaceCss} from '../3-assemble/fonts.js';
 import {openConfinedPage} from '../4-pdf/browser.js';
+import type {Cache} from '../cache.js';
 import {TEMPLATES_DIR} from '../project.js';
 import {insertPageBreaks, type PageStart} from './page-breaks.js';
 
@@ -34,6 +35,8 @@ export interface EpubOptions {
   /** Draws the cover (cover.html of the HTML folder) into the cover image. */
   browser: Browser;
   htmlDir: string;
+  /** Keeps the cover image between builds. */
+  cache?: Cache;
 }
 
 interface Resource {
@@ -96,8 +99,7 @@ export async function packageEpub(book: AssembledBook, options: EpubOptions): Pr
     await new Promise(setImmediate);
   }
   const printPages = await options.pages;
-  // After the print: the cover is drawn in the same Chromium.
-  const cover = await drawCover(options.browser, options.htmlDir);
+  const cover = await coverImage(book, options);
 
   const pageList: {label: string; href: string}[] = [];
   const chapters: EpubChapter[] = [
@@ -180,6 +182,22 @@ function partXhtml(partId: string, tree: Root, pages: PrintPage[], fileOf: Map<s
 
 function coverXhtml(book: AssembledBook): string {
   return `<section class="cover-page"><img src="images/cover.jpg" alt="${escapeXml(`封面：${book.config.title}${book.config.subtitle ? `——${book.config.subtitle}` : ''}`)}" width="${COVER.width}" height="${COVER.height}"/></section>`;
+}
+
+/**
+ * The cover image, from the cache when cover.html, its stylesheet and the faces are those of a previous
+ * build (the glyphs come from the pinned font packages, part of the cache's tool version).
+ */
+async function coverImage(book: AssembledBook, options: EpubOptions): Promise<Uint8Array> {
+  const asset = (name: string) => book.assets.find((candidate) => candidate.path === name)?.data ?? '';
+  const faces = [...new Set(book.fonts.map((font) => `${font.family} ${font.weight} ${font.style}`))].join('\n');
+  const key = options.cache?.key('cover', asset('cover.html'), asset('styles/cover.css'), faces, JSON.stringify(COVER));
+  const cached = key ? await options.cache!.get('covers', key) : undefined;
+  if (cached) return new Uint8Array(cached);
+  // After the print: the cover is drawn in the same Chromium.
+  const drawn = await drawCover(options.browser, options.htmlDir);
+  if (key) await options.cache!.set('covers', key, drawn);
+  return drawn;
 }
 
 /** The cover image: cover.html (templates/cover.html.ejs) drawn by Chromium. */
