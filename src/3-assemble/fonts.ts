@@ -139,6 +139,14 @@ function inRanges(codePoint: number, ranges: [number, number][]): boolean {
   return ranges.some(([from, to]) => codePoint >= from && codePoint <= to);
 }
 
+/**
+ * The faces the subset files come from, one line each: with the pinned font packages, what a rendering
+ * depends on (the subsets change with every new character of the book, the glyphs do not).
+ */
+export function faceList(fonts: SubsetFontFile[]): string {
+  return [...new Set(fonts.map((font) => `${font.family} ${font.weight} ${font.style}`))].join('\n');
+}
+
 /** The @font-face rules for the subset files, with URLs relative to the stylesheet. */
 export function fontFaceCss(fonts: SubsetFontFile[], urlPrefix: string): string {
   return fonts

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import type {Browser, Page} from 'puppeteer-core';
+import {faceList} from '../3-assemble/fonts.js';
 import {printSheets, type AssembledBook} from '../3-assemble/index.js';
 import {openConfinedPage} from './browser.js';
 import {finishPdfs, type OutlineEntry} from './finish.js';
@@ -141,14 +142,10 @@ function sheetsOf(book: AssembledBook, pages: PageInfo[]): Sheet[] {
   });
 }
 
-/**
- * The parts, each with what its lines depend on: its HTML, the stylesheets and the faces (fonts.css is
- * left out: it changes with every new character, the glyphs of the pinned font packages do not).
- */
+/** The parts, each with what its lines depend on: its HTML, the stylesheets (but fonts.css) and the faces. */
 function layoutUnits(book: AssembledBook, cache?: Cache): LayoutUnit[] {
   const styles = book.assets.filter((asset) => asset.path.startsWith('styles/') && asset.path !== 'styles/fonts.css').map((asset) => asset.data);
-  const faces = [...new Set(book.fonts.map((font) => `${font.family} ${font.weight} ${font.style}`))].join('\n');
-  return book.parts.map((part) => ({id: part.id, key: cache?.key('layout', part.html, faces, ...styles)}));
+  return book.parts.map((part) => ({id: part.id, key: cache?.key('layout', part.html, faceList(book.fonts), ...styles)}));
 }
 
 function outlineOf(book: AssembledBook): OutlineEntry[] {

@@ -14,7 +14,7 @@ import type {Browser} from 'puppeteer-core';
 import {toXml} from 'xast-util-to-xml';
 import type {Root} from 'hast';
 import type {AssembledBook} from '../3-assemble/index.js';
-import {fontFaceCss} from '../3-assemble/fonts.js';
+import {faceList, fontFaceCss} from '../3-assemble/fonts.js';
 import {openConfinedPage} from '../4-pdf/browser.js';
 import type {Cache} from '../cache.js';
 import {TEMPLATES_DIR} from '../project.js';
@@ -190,8 +190,7 @@ function coverXhtml(book: AssembledBook): string {
  */
 async function coverImage(book: AssembledBook, options: EpubOptions): Promise<Uint8Array> {
   const asset = (name: string) => book.assets.find((candidate) => candidate.path === name)?.data ?? '';
-  const faces = [...new Set(book.fonts.map((font) => `${font.family} ${font.weight} ${font.style}`))].join('\n');
-  const key = options.cache?.key('cover', asset('cover.html'), asset('styles/cover.css'), faces, JSON.stringify(COVER));
+  const key = options.cache?.key('cover', asset('cover.html'), asset('styles/cover.css'), faceList(book.fonts), JSON.stringify(COVER));
   const cached = key ? await options.cache!.get('covers', key) : undefined;
   if (cached) return new Uint8Array(cached);
   // After the print: the cover is drawn in the same Chromium.
