@@ -13,6 +13,9 @@ import {decodePDFRawStream, ParseSpeeds, PDFArray, PDFDict, PDFDocument, PDFName
 const pdfLibPako = createRequire(createRequire(import.meta.url).resolve('pdf-lib'))('pako') as {deflate: (data: Uint8Array) => Uint8Array};
 pdfLibPako.deflate = (data) => deflateSync(data);
 
+/** PDF points in a millimetre. */
+export const POINTS_PER_MM = 72 / 25.4;
+
 /** Opens a PDF as fast as pdf-lib can: by default it yields to the event loop every 100 objects. */
 export function openPdf(bytes: Uint8Array): Promise<PDFDocument> {
   return PDFDocument.load(bytes, {updateMetadata: false, parseSpeed: ParseSpeeds.Fastest});
@@ -26,10 +29,20 @@ export const SAVE_FAST: SaveOptions = {objectsPerTick: Infinity};
  * zlib, several times faster than pdf-lib's JavaScript inflate; other filters through pdf-lib.
  */
 export function decodeStream(stream: PDFRawStream): Uint8Array {
-  const filter = stream.dict.get(PDFName.of('Filter'));
-  if (filter === PDFName.of('FlateDecode') && !stream.dict.get(PDFName.of('DecodeParms'))) return inflateSync(stream.contents);
-  return decodePDFRawStream(stream).decode();
+  let decoded = decodedStreams.get(stream);
+  if (!decoded) {
+    const filter = stream.dict.get(PDFName.of('Filter'));
+    decoded = filter === PDFName.of('FlateDecode') && !stream.dict.get(PDFName.of('DecodeParms')) ? inflateSync(stream.contents) : decodePDFRawStream(stream).decode();
+    decodedStreams.set(stream, decoded);
+  }
+  return decoded;
 }
+
+/**
+ * Streams already decoded: the finishing reads every page twice (its first text, then its colours).
+ * Streams are never changed in place (a rewritten one is a new object), so an entry cannot go stale.
+ */
+const decodedStreams = new WeakMap<PDFRawStream, Uint8Array>();
 
 /** A Flate-encoded stream with `dict`'s other entries, for content rewritten in place. */
 export function flateStream(context: PDFContext, dict: PDFDict, contents: Uint8Array): PDFRawStream {

@@ -2,14 +2,13 @@
 // only that case. The key is the chapter's source and the build settings; the images it uses are
 // checked again on every use (an image replaced under the same name is a miss), and the warnings the
 // chapter gave are given again, so that a cached chapter reports what it reported the first time.
-import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import type {Point, Position} from 'unist';
 import type {VFileMessage} from 'vfile-message';
 import type {Chapter} from '../1-manuscript/index.js';
 import type {Cache} from '../cache.js';
 import type {Heading} from './index.js';
-import type {ImageAsset} from './rehype-local-images.js';
+import {contentHash, type ImageAsset} from './rehype-local-images.js';
 
 interface CachedChapter {
   html: string;
@@ -29,7 +28,7 @@ export async function restoreChapter(cache: Cache, key: string, chapter: Chapter
   const images: ImageAsset[] = [];
   for (const image of cached.images) {
     const data = await readFile(image.source).catch(() => undefined);
-    if (!data || !image.name.startsWith(createHash('sha256').update(data).digest('hex').slice(0, 16))) return undefined;
+    if (!data || !image.name.startsWith(contentHash(data))) return undefined;
     images.push({...image, data: new Uint8Array(data)});
   }
   for (const {reason, place, ruleId, source, fatal, note} of cached.messages) {

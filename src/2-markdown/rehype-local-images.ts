@@ -87,8 +87,12 @@ async function loadImage(node: Element, file: VFile, root: string): Promise<Imag
   if (!size || !mediaType || !size.width || !size.height) {
     return fail(`“${src}” is not a JPEG, PNG or GIF image`, 'Export the picture as JPEG or PNG.');
   }
-  const hash = createHash('sha256').update(data).digest('hex').slice(0, 16);
-  return {name: `${hash}.${size.type}`, source: resolved.real, mediaType, width: size.width, height: size.height, data};
+  return {name: `${contentHash(data)}.${size.type}`, source: resolved.real, mediaType, width: size.width, height: size.height, data};
+}
+
+/** The start of an image's output name: its content's hash, so that a replaced picture is a new file. */
+export function contentHash(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex').slice(0, 16);
 }
 
 export default rehypeLocalImages;

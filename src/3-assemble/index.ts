@@ -20,7 +20,7 @@ import {renderTemplate} from './templates.js';
 import {unified} from 'unified';
 
 export {TemplateError} from './templates.js';
-export {printSheets, SHEET_FRACTIONS} from './imprint.js';
+export {printSheets} from './imprint.js';
 
 export type PartKind = 'half-title' | 'title-page' | 'copyright-page' | 'front' | 'toc' | 'case';
 

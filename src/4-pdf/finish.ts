@@ -14,7 +14,7 @@ import {
   PDFRawStream,
   PDFRef,
 } from 'pdf-lib';
-import {contentStreams, decodeStream, flateStream, pageStartText, SAVE_FAST, type TextFonts} from '../pdf-content.js';
+import {contentStreams, decodeStream, flateStream, pageStartText, POINTS_PER_MM, SAVE_FAST, type TextFonts} from '../pdf-content.js';
 import type {SubsetFontFile} from '../3-assemble/fonts.js';
 import {asArtifact, drawSheet, DrawnFonts, furnitureTexts, type FurnitureStyle, type Sheet} from './furniture.js';
 import type {Destination, PageInfo, Slot} from './paginate.js';
@@ -52,7 +52,6 @@ export interface FinishInput {
   pad?: boolean;
 }
 
-const POINTS_PER_MM = 72 / 25.4;
 /** Crop marks: they start at the bleed edge and are this long; the media leaves this margin around them. */
 const MARK_LENGTH_MM = 5;
 const MARK_MARGIN_MM = 2;

@@ -9,9 +9,9 @@ import subsetFont from 'subset-font';
 import {parse as parseYaml} from 'yaml';
 import {z} from 'zod';
 import type {SubsetFontFile} from '../3-assemble/fonts.js';
+import {POINTS_PER_MM} from '../pdf-content.js';
 import {STYLES_DIR} from '../project.js';
 
-const POINTS_PER_MM = 72 / 25.4;
 /** Gray black: printed with black ink alone (see makeBlackPure in finish.ts). */
 const BLACK = grayscale(0);
 

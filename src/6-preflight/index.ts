@@ -3,7 +3,7 @@
 // printed size, RGB colour. Errors make a PDF unfit to print; notes are for the conversation with the
 // printer (RGB is converted by most print houses: reported, not refused, until a PDF/X route exists).
 import {PDFArray, PDFDict, PDFName, PDFRawStream, PDFRef, type PDFContext, type PDFObject, type PDFPage} from 'pdf-lib';
-import {contentStreams, openPdf, readPageContent} from '../pdf-content.js';
+import {contentStreams, openPdf, POINTS_PER_MM, readPageContent} from '../pdf-content.js';
 
 export type Severity = 'error' | 'warning' | 'note';
 
@@ -44,7 +44,6 @@ export interface PreflightExpectations {
 
 const MIN_DPI = 300;
 const TOLERANCE_PT = 0.5;
-const PT_PER_MM = 72 / 25.4;
 
 export async function preflight(bytes: Uint8Array, expect: PreflightExpectations = {}): Promise<PreflightReport> {
   const document = await openPdf(bytes);
@@ -114,12 +113,12 @@ function checkBoxes(pages: PDFPage[], expect: PreflightExpectations, findings: F
       if (!trim) findings.push({severity: 'error', message: `page ${number} has no TrimBox`});
       if (!bleed) findings.push({severity: 'error', message: `page ${number} has no BleedBox`});
     }
-    if (trim && expect.trim && (Math.abs(trim.width - expect.trim.width * PT_PER_MM) > TOLERANCE_PT || Math.abs(trim.height - expect.trim.height * PT_PER_MM) > TOLERANCE_PT)) {
+    if (trim && expect.trim && (Math.abs(trim.width - expect.trim.width * POINTS_PER_MM) > TOLERANCE_PT || Math.abs(trim.height - expect.trim.height * POINTS_PER_MM) > TOLERANCE_PT)) {
       findings.push({severity: 'error', message: `page ${number}: trim ${mm(trim.width)}×${mm(trim.height)} mm, the book is ${expect.trim.width}×${expect.trim.height} mm`});
     }
     if (trim && bleed && expect.kind === 'print' && expect.bleed !== undefined) {
       const margins = [trim.x - bleed.x, trim.y - bleed.y, bleed.x + bleed.width - trim.x - trim.width, bleed.y + bleed.height - trim.y - trim.height];
-      if (margins.some((margin) => Math.abs(margin - expect.bleed! * PT_PER_MM) > TOLERANCE_PT)) {
+      if (margins.some((margin) => Math.abs(margin - expect.bleed! * POINTS_PER_MM) > TOLERANCE_PT)) {
         findings.push({severity: 'error', message: `page ${number}: the bleed is not ${expect.bleed} mm on every side`});
       }
     }
@@ -196,7 +195,7 @@ function resolve(context: PDFContext, value: PDFObject | undefined): PDFObject |
 }
 
 function mm(points: number): string {
-  return (points / PT_PER_MM).toFixed(1);
+  return (points / POINTS_PER_MM).toFixed(1);
 }
 
 function ranges(numbers: number[]): string {
