@@ -16,7 +16,7 @@ import {PROJECT_ROOT, STYLES_DIR} from '../project.js';
 import {fontFaceCss, readFaceSpecs, subsetFonts, type SubsetFontFile} from './fonts.js';
 import {paperFormat, wordCountLabel} from './imprint.js';
 import rehypeBindDashes from './rehype-bind-dashes.js';
-import {renderTemplate} from './templates.js';
+import {forgetTemplates, renderTemplate} from './templates.js';
 import {unified} from 'unified';
 
 export {TemplateError} from './templates.js';
@@ -93,6 +93,7 @@ export interface AssembleOptions {
 }
 
 export async function assembleBook(manuscript: Manuscript, chapters: ChapterContent[], options: AssembleOptions = {}): Promise<AssembleResult> {
+  forgetTemplates();
   const config = manuscript.book;
   const geometry: PageGeometry = {trim: config.trim, bleed: config.bleed};
   const chapterParts = await Promise.all(chapters.map((content) => chapterPart(content)));

@@ -12,6 +12,14 @@ export class TemplateError extends Error {
   }
 }
 
+/**
+ * Forgets the compiled templates. Compiling once per build is enough (a chapter template serves every
+ * case), but `npm run dev` builds again in the same process after a designer saves a template.
+ */
+export function forgetTemplates(): void {
+  ejs.clearCache();
+}
+
 /** Renders templates/<name>; throws TemplateError (with position) when the template is broken. */
 export async function renderTemplate(name: string, data: Record<string, unknown>): Promise<string> {
   const file = path.join(TEMPLATES_DIR, name);
