@@ -108,12 +108,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // Chromium starts while the Markdown is read and the book assembled.
   const launching = launchBrowser();
   launching.catch(() => undefined);
+  let cache: Cache | undefined;
   try {
-    const cache = options.cacheDir === false ? undefined : await Cache.open(options.cacheDir ?? DEFAULT_CACHE_DIR);
+    cache = options.cacheDir === false ? undefined : await Cache.open(options.cacheDir ?? DEFAULT_CACHE_DIR);
     return await buildBook(manuscript, files, launching, options, stages, cache);
   } catch (error) {
     throw explainChromiumFailure(error, await launching.catch(() => undefined));
   } finally {
+    await cache?.flush();
     // A Chromium that crashed cannot be closed: its error must not hide the one that explains the failure.
     await (await launching.catch(() => undefined))?.close().catch(() => undefined);
   }
@@ -145,11 +147,13 @@ async function buildBook(manuscript: Manuscript, files: VFile[], launching: Prom
   try {
     await stages.run('write html', () => writeAssets(htmlDir, book));
     const browser = await stages.run('launch chromium', () => launching);
-    const printing = stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, onProgress: stages.progress, cache}));
-    // The EPUB is begun while Chromium prints (this process would otherwise wait); its page list follows
-    // the print pages.
+    let markPrinted!: () => void;
+    const printed = new Promise<void>((resolve) => (markPrinted = resolve));
+    const printing = stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, onProgress: stages.progress, onPrinted: markPrinted, cache}));
+    // The EPUB is begun while Chromium prints (this process would otherwise wait): its page list follows
+    // the print pages; its cover is drawn by Chromium while the PDFs are finished here.
     const pages = printing.then((pdf) => pdf.pages.map((page) => ({label: page.label, partId: page.part.id, text: page.startText})));
-    const [pdf, epub] = await Promise.all([printing, stages.alongside('epub', printing, () => packageEpub(book, {date, pages, browser, htmlDir, cache}))]);
+    const [pdf, epub] = await Promise.all([printing, stages.alongside('epub', printing, () => packageEpub(book, {date, pages, printed, browser, htmlDir, cache}))]);
     if (pdf.refused.length > 0) throw new Error(`Chromium tried to load files outside the build: ${pdf.refused.join(', ')}`);
     reportLowResolution(pdf.images, chapters);
     await writeFile(path.join(htmlDir, 'index.html'), pdf.html);

@@ -39,12 +39,12 @@ export async function restoreChapter(cache: Cache, key: string, chapter: Chapter
   return {html: cached.html, headings: cached.headings, images};
 }
 
-export async function storeChapter(cache: Cache, key: string, value: {html: string; headings: Heading[]; images: ImageAsset[]; messages: VFileMessage[]}) {
+export function storeChapter(cache: Cache, key: string, value: {html: string; headings: Heading[]; images: ImageAsset[]; messages: VFileMessage[]}) {
   const cached: CachedChapter = {
     html: value.html,
     headings: value.headings,
     images: value.images.map(({data: _data, ...image}) => image),
     messages: value.messages.map((message) => ({reason: message.reason, place: message.place, ruleId: message.ruleId, source: message.source, fatal: message.fatal, note: message.note})),
   };
-  await cache.setJson('markdown', key, cached);
+  cache.setJson('markdown', key, cached);
 }

@@ -90,7 +90,7 @@ export async function renderChapter(chapter: Chapter, root: string, chapters: Ma
   const images = chapter.file.data.images ?? [];
   const messages = chapter.file.messages.slice(before);
   const html = toHtml(body);
-  if (key && !messages.some((message) => message.fatal)) await storeChapter(cache, key, {html, headings, images, messages});
+  if (key && !messages.some((message) => message.fatal)) storeChapter(cache, key, {html, headings, images, messages});
   return {chapter, html, headings, images, cached: false};
 }
 

@@ -63,7 +63,7 @@ export async function subsetFonts(faces: FaceSpec[], text: string, projectRoot: 
     let subsets = key ? await cache!.getJson<CachedSubset[]>('fonts', key) : undefined;
     if (!subsets) {
       subsets = await subsetFace(face, wanted, projectRoot, cache);
-      if (key) await cache!.setJson('fonts', key, subsets);
+      if (key) cache!.setJson('fonts', key, subsets);
     }
     const slug = face.family.toLowerCase().replace(/[^a-z0-9]+/g, '-');
     subsets.forEach((subset, index) => {
@@ -110,7 +110,7 @@ async function subsetFace(face: FaceSpec, wanted: string[], projectRoot: string,
       const font = fontkit.create(data) as fontkit.Font;
       const got = candidates.filter((character) => font.hasGlyphForCodePoint(character.codePointAt(0)!));
       subset = got.length === 0 ? null : {codePoints: got.map((character) => character.codePointAt(0)!), data: Buffer.from(data).toString('base64')};
-      if (key) await cache!.setJson('font-slices', key, subset);
+      if (key) cache!.setJson('font-slices', key, subset);
     }
     if (!subset) continue;
     for (const codePoint of subset.codePoints) remaining.delete(String.fromCodePoint(codePoint));
@@ -131,7 +131,7 @@ async function sourceFont(file: string, cache?: Cache): Promise<Uint8Array> {
   const cached = key ? await cache!.get('font-sources', key) : undefined;
   if (cached) return cached;
   const decoded = await woff2.decompress(data);
-  if (key) await cache!.set('font-sources', key, decoded);
+  if (key) cache!.set('font-sources', key, decoded);
   return decoded;
 }
 

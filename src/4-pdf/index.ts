@@ -27,6 +27,8 @@ export interface PdfOptions {
   onProgress?: (detail: string) => void;
   /** Keeps each part's layout check between builds. */
   cache?: Cache;
+  /** Told when Chromium has printed: it is free for other work while the PDFs are finished. */
+  onPrinted?: () => void;
 }
 
 export interface PrintedPage extends PageInfo {
@@ -76,6 +78,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       timeoutMs,
       slotText: (data, pageCount) => (data.printSheets ? printSheets(options.pad ? Math.ceil(pageCount / 4) * 4 : pageCount, Number(data.printSheets)) : undefined),
     });
+    options.onPrinted?.();
     // The page as printed, its page numbers written in, without the locators.
     const html = await page.evaluate((texts: [string, string][]) => {
       document.getElementById('page-locators')?.remove();

@@ -54,15 +54,13 @@ export async function checkLayout(page: Page, options: {parts?: LayoutUnit[]; ca
   if (!parts) return merge(await run(null));
 
   const reports = new Map<string, LayoutReport>();
-  for (const part of parts) {
-    const cached = part.key && cache ? await cache.getJson<LayoutReport>('layout', part.key) : undefined;
-    if (cached) reports.set(part.id, cached);
-  }
+  const cached = await Promise.all(parts.map((part) => (part.key && cache ? cache.getJson<LayoutReport>('layout', part.key) : undefined)));
+  cached.forEach((report, index) => report && reports.set(parts[index]!.id, report));
   const missing = parts.filter((part) => !reports.has(part.id));
   const measured = missing.length > 0 ? await run(missing.map((part) => part.id)) : [];
   for (const [index, part] of missing.entries()) {
     reports.set(part.id, measured[index]!);
-    if (part.key && cache) await cache.setJson('layout', part.key, measured[index]);
+    if (part.key && cache) cache.setJson('layout', part.key, measured[index]);
   }
   return merge(parts.map((part) => reports.get(part.id)!));
 }

@@ -29,11 +29,13 @@ export interface EpubOptions {
   date: Date;
   /**
    * The pages of the print PDF, for page-break markers and the page list. A promise lets the build start
-   * the EPUB while the PDF is printed: only the markers, the cover and the package wait for it.
+   * the EPUB while the PDF is printed: only the markers and the package wait for it.
    */
   pages: PrintPage[] | Promise<PrintPage[]>;
   /** Draws the cover (cover.html of the HTML folder) into the cover image. */
   browser: Browser;
+  /** Settles when the browser is free to draw the cover (drawn during a print, it slows the print down). */
+  printed?: Promise<unknown>;
   htmlDir: string;
   /** Keeps the cover image between builds. */
   cache?: Cache;
@@ -98,8 +100,11 @@ export async function packageEpub(book: AssembledBook, options: EpubOptions): Pr
     // One part at a time, so that the PDF stage running alongside is never kept waiting long.
     await new Promise(setImmediate);
   }
+  const drawing = Promise.resolve(options.printed).then(() => coverImage(book, options));
+  // Awaited below, after the pages: a failure must not be an unhandled rejection meanwhile.
+  drawing.catch(() => undefined);
   const printPages = await options.pages;
-  const cover = await coverImage(book, options);
+  const cover = await drawing;
 
   const pageList: {label: string; href: string}[] = [];
   const chapters: EpubChapter[] = [
@@ -195,7 +200,7 @@ async function coverImage(book: AssembledBook, options: EpubOptions): Promise<Ui
   if (cached) return new Uint8Array(cached);
   // After the print: the cover is drawn in the same Chromium.
   const drawn = await drawCover(options.browser, options.htmlDir);
-  if (key) await options.cache!.set('covers', key, drawn);
+  if (key) options.cache!.set('covers', key, drawn);
   return drawn;
 }
 
