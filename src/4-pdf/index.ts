@@ -54,6 +54,8 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
   const {page, refused} = await openConfinedPage(browser, htmlDir);
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
   try {
+    // Print media from the start: measured as printed, and laid out once before the print, not twice.
+    await page.emulateMediaType('print');
     await page.goto(pathToFileURL(path.join(htmlDir, 'index.html')).href, {waitUntil: 'load', timeout: timeoutMs});
     const parts: PlannedPart[] = book.parts.map((part) => ({
       id: part.id,
@@ -64,11 +66,9 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
     }));
     await prepareLocators(page, parts);
     await fontsLoaded(page);
-    // Everything measured on the page is measured before the print: Chromium lays the book out once
-    // for the screen (with print media and the print text width, so with the lines of the print) and
-    // once for the print, and every measurement after the print would lay it out again.
-    options.onProgress?.('checking lines');
-    const layout = await checkLayout(page, {parts: layoutUnits(book, options.cache), cache: options.cache});
+    // Everything the print needs is measured before it, with print media and the print text width (so
+    // with the lines of the print): Chromium lays the book out once for the screen and once for the
+    // print, and every measurement after the print would lay it out again.
     const images = await imageResolutions(page);
     const slots = await measureSlots(page);
     const headings = await listHeadings(page);
@@ -79,12 +79,10 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       slotText: (data, pageCount) => (data.printSheets ? printSheets(options.pad ? Math.ceil(pageCount / 4) * 4 : pageCount, Number(data.printSheets)) : undefined),
     });
     options.onPrinted?.();
-    // The page as printed, its page numbers written in, without the locators.
-    const html = await page.evaluate((texts: [string, string][]) => {
-      document.getElementById('page-locators')?.remove();
-      for (const [id, text] of texts) document.getElementById(id)!.textContent = text;
-      return `<!DOCTYPE html>\n${document.documentElement.outerHTML}\n`;
-    }, pagination.slots.map((slot) => [slot.id, slot.text] as [string, string]));
+    // The line check only reports, so it is the exception: it runs after the print (laying the book
+    // out again), in Chromium, while this process finishes the PDFs.
+    const checking = checkLayout(page, {parts: layoutUnits(book, options.cache), cache: options.cache});
+    checking.catch(() => undefined);
     options.onProgress?.(`${pagination.pages.length} pages: heads, folios, boxes`);
     const {screen, print, pageStarts} = await finishPdfs({
       body: pagination.pdf,
@@ -105,6 +103,13 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       bleed: book.geometry.bleed,
       pad: options.pad,
     });
+    const layout = await checking;
+    // The page as printed, its page numbers written in, without the locators.
+    const html = await page.evaluate((texts: [string, string][]) => {
+      document.getElementById('page-locators')?.remove();
+      for (const [id, text] of texts) document.getElementById(id)!.textContent = text;
+      return `<!DOCTYPE html>\n${document.documentElement.outerHTML}\n`;
+    }, pagination.slots.map((slot) => [slot.id, slot.text] as [string, string]));
     const pages = pagination.pages.map((info, index) => ({...info, startText: pageStarts[index] ?? ''}));
     return {screen, print, pages, layout, images, html, refused};
   } finally {
