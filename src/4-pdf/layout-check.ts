@@ -46,23 +46,40 @@ export interface LayoutUnit {
 
 /** Measures the whole page, or each of `parts` (those whose key the cache holds are not measured again). */
 export async function checkLayout(page: Page, options: {parts?: LayoutUnit[]; cache?: Cache} = {}): Promise<LayoutReport> {
-  await page.emulateMediaType('print');
+  return (await planLayoutCheck(page, options)).run();
+}
+
+export interface LayoutCheck {
+  /** How many parts are to be measured: the others' reports are in the cache. */
+  unmeasured: number;
+  run(): Promise<LayoutReport>;
+}
+
+/** Reads what the cache holds, so that the caller can choose when to measure the rest. */
+export async function planLayoutCheck(page: Page, options: {parts?: LayoutUnit[]; cache?: Cache} = {}): Promise<LayoutCheck> {
   const measure = await MEASURE_LINES;
-  const run = (roots: string[] | null) =>
-    page.evaluate(`(${measure})(${JSON.stringify(BLOCKS)}, ${JSON.stringify(CLOSING_MARKS)}, ${JSON.stringify(OPENING_MARKS)}, ${JSON.stringify(roots)})`) as Promise<LayoutReport[]>;
+  const measureIn = async (roots: string[] | null) => {
+    await page.emulateMediaType('print');
+    return page.evaluate(`(${measure})(${JSON.stringify(BLOCKS)}, ${JSON.stringify(CLOSING_MARKS)}, ${JSON.stringify(OPENING_MARKS)}, ${JSON.stringify(roots)})`) as Promise<LayoutReport[]>;
+  };
   const {parts, cache} = options;
-  if (!parts) return merge(await run(null));
+  if (!parts) return {unmeasured: 1, run: async () => merge(await measureIn(null))};
 
   const reports = new Map<string, LayoutReport>();
   const cached = await Promise.all(parts.map((part) => (part.key && cache ? cache.getJson<LayoutReport>('layout', part.key) : undefined)));
   cached.forEach((report, index) => report && reports.set(parts[index]!.id, report));
   const missing = parts.filter((part) => !reports.has(part.id));
-  const measured = missing.length > 0 ? await run(missing.map((part) => part.id)) : [];
-  for (const [index, part] of missing.entries()) {
-    reports.set(part.id, measured[index]!);
-    if (part.key && cache) cache.setJson('layout', part.key, measured[index]);
-  }
-  return merge(parts.map((part) => reports.get(part.id)!));
+  return {
+    unmeasured: missing.length,
+    async run() {
+      const measured = missing.length > 0 ? await measureIn(missing.map((part) => part.id)) : [];
+      for (const [index, part] of missing.entries()) {
+        reports.set(part.id, measured[index]!);
+        if (part.key && cache) cache.setJson('layout', part.key, measured[index]);
+      }
+      return merge(parts.map((part) => reports.get(part.id)!));
+    },
+  };
 }
 
 /** One report of several, in their order: counts and blocks added up, the first examples kept. */
