@@ -37,10 +37,12 @@ export class Cache {
    */
   set(kind: string, key: string, data: Uint8Array | string): void {
     const file = this.file(kind, key);
+    // Written later: a copy, in case the caller's buffer is reused meanwhile.
+    const contents = typeof data === 'string' ? data : Buffer.from(data);
     const writing = (async () => {
       await mkdir(path.dirname(file), {recursive: true});
       const temporary = `${file}.${process.pid}.${this.writes++}.tmp`;
-      await writeFile(temporary, data);
+      await writeFile(temporary, contents);
       await rename(temporary, file);
     })();
     this.pending.add(writing);

@@ -129,10 +129,17 @@ async function sourceFont(file: string, cache?: Cache): Promise<Uint8Array> {
   if (!file.endsWith('.woff2')) return data;
   const key = cache?.key(data);
   const cached = key ? await cache!.get('font-sources', key) : undefined;
-  if (cached) return cached;
-  const decoded = await woff2.decompress(data);
+  if (cached && isSfnt(cached)) return cached;
+  // wawoff2 returns a view of its WebAssembly memory, which its next call overwrites: copied at once.
+  const decoded = new Uint8Array(await woff2.decompress(data));
   if (key) cache!.set('font-sources', key, decoded);
   return decoded;
+}
+
+/** TrueType or OpenType data, by its first four bytes: a cache entry that is anything else is a miss. */
+function isSfnt(data: Uint8Array): boolean {
+  const tag = Buffer.from(data.subarray(0, 4)).toString('latin1');
+  return tag === '\0\x01\0\0' || tag === 'OTTO' || tag === 'true';
 }
 
 function inRanges(codePoint: number, ranges: [number, number][]): boolean {
