@@ -136,6 +136,11 @@ describe('remark-chapter-headings', () => {
     const {messages} = await run('# 标题\n\n## 小节', [remarkChapterHeadings]);
     expect(messages).toEqual(['1:1 error heading-level']);
   });
+
+  it('refuses a heading with no text, which would be an empty table-of-contents entry', async () => {
+    const {messages} = await run('## 小节\n\n##\n\n### ###\n\n## ![](a.png)', [remarkChapterHeadings]);
+    expect(messages).toEqual(['3:1 error empty-heading', '5:1 error empty-heading', '7:1 error empty-heading']);
+  });
 });
 
 describe('rehype-heading-ids', () => {
