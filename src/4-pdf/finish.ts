@@ -13,6 +13,7 @@ import {
   PDFPage,
   PDFRawStream,
   PDFRef,
+  PDFStream,
 } from 'pdf-lib';
 import {contentStreams, decodeStream, flateStream, pageStartText, POINTS_PER_MM, SAVE_FAST, type TextFonts} from '../pdf-content.js';
 import type {SubsetFontFile} from '../3-assemble/fonts.js';
@@ -120,6 +121,7 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
     page.node.delete(PDFName.of('Annots'));
     page.node.delete(PDFName.of('StructParents'));
   }
+  removeUnreachable(document);
   // Without object streams: twice as fast to write; the press gets a larger file, which it does not mind.
   const print = await document.save({...SAVE_FAST, useObjectStreams: false});
   return {screen, print, pageStarts};
@@ -169,6 +171,32 @@ export function neutralAsGray(source: string): string {
     copied = match.index + match[0].length;
   }
   return copied === 0 ? source : pieces.join('') + source.slice(copied);
+}
+
+/**
+ * Deletes the objects nothing refers to any more: pdf-lib writes every object it holds, and the print
+ * PDF's structure tree, bookmarks and links, cut off above, were 88% of its objects (1,214 pages: a
+ * 12.1 MB file instead of 8.6 MB, which the preflight then took twice as long to read).
+ */
+function removeUnreachable(document: PDFDocument) {
+  const context = document.context;
+  const reached = new Set<PDFRef>();
+  const pending: unknown[] = [context.trailerInfo.Root, context.trailerInfo.Info];
+  while (pending.length > 0) {
+    const object = pending.pop();
+    if (object instanceof PDFRef) {
+      if (reached.has(object)) continue;
+      reached.add(object);
+      pending.push(context.lookup(object));
+    } else if (object instanceof PDFDict) {
+      for (const [, value] of object.entries()) pending.push(value);
+    } else if (object instanceof PDFArray) {
+      pending.push(...object.asArray());
+    } else if (object instanceof PDFStream) {
+      pending.push(object.dict);
+    }
+  }
+  for (const [ref] of context.enumerateIndirectObjects()) if (!reached.has(ref)) context.delete(ref);
 }
 
 /**

@@ -112,6 +112,10 @@ describe('the print PDF', () => {
       expect(media.width).toBeGreaterThan(bleed.width + 10 * POINTS_PER_MM);
       expect(page.node.get(PDFName.of('Annots'))).toBeUndefined();
     }
+    // Nor the objects of the screen PDF's structure tree, links and bookmarks, which nothing refers to.
+    const types = document.context.enumerateIndirectObjects().map(([, object]) => (object instanceof PDFDict ? object.get(PDFName.of('Type'))?.toString() : undefined));
+    for (const type of ['/StructElem', '/StructTreeRoot', '/Annot', '/Outlines']) expect(types).not.toContain(type);
+    expect(types).toContain('/Page');
   });
 
   it('prints black as black ink only, and passes preflight with no error', () => {
