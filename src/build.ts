@@ -23,7 +23,7 @@ export interface BuildOptions {
   pdf?: PdfKind[];
   /** Pad the print PDF with blank pages to a multiple of 4. */
   pad?: boolean;
-  /** The build cache (chapters, font subsets); false for none. Default: the project's .cache. */
+  /** The build cache (chapters, typeset parts, font subsets, line checks, the cover); false for none. Default: the project's .cache. */
   cacheDir?: string | false;
   /** Called as each stage starts, and with a detail as it goes (“case 3 of 50”), for a progress display. */
   onStage?: (stage: string, detail?: string) => void;

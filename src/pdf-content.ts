@@ -15,6 +15,8 @@ pdfLibPako.deflate = (data) => deflateSync(data);
 
 /** PDF points in a millimetre. */
 export const POINTS_PER_MM = 72 / 25.4;
+/** PDF points in a CSS pixel (1/96 inch). */
+export const POINTS_PER_PIXEL = 0.75;
 
 /** Opens a PDF as fast as pdf-lib can: by default it yields to the event loop every 100 objects. */
 export function openPdf(bytes: Uint8Array): Promise<PDFDocument> {

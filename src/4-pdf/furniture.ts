@@ -81,20 +81,20 @@ export class DrawnFonts {
   }
 
   static async embed(document: PDFDocument, fonts: SubsetFontFile[], texts: DrawnText[]): Promise<DrawnFonts> {
-    const furniture = new DrawnFonts(document, fonts);
+    const drawn = new DrawnFonts(document, fonts);
     const used = new Map<SubsetFontFile, Set<string>>();
     for (const {text, families, weight} of texts) {
-      for (const run of furniture.split(text, families, weight)) {
+      for (const run of drawn.split(text, families, weight)) {
         const characters = used.get(run.file) ?? used.set(run.file, new Set()).get(run.file)!;
         for (const character of run.text) characters.add(character);
       }
     }
     for (const [file, characters] of used) {
       const data = await subsetFont(Buffer.from(file.data), [...characters].join(''), {targetFormat: 'truetype'});
-      furniture.embedded.set(file, await document.embedFont(data, {subset: false}));
-      furniture.data.set(file, data);
+      drawn.embedded.set(file, await document.embedFont(data, {subset: false}));
+      drawn.data.set(file, data);
     }
-    return furniture;
+    return drawn;
   }
 
   /** Writes the fonts into the PDF, once everything is drawn (pdf-lib rewrites a font it drew with). */

@@ -9,6 +9,7 @@ import {openConfinedPage} from './browser.js';
 import {finishPdfs, type OutlineEntry} from './finish.js';
 import {readFurnitureStyle, type Sheet} from './furniture.js';
 import type {Cache} from '../cache.js';
+import {POINTS_PER_PIXEL} from '../pdf-content.js';
 import {planLayoutCheck, type LayoutReport, type LayoutUnit} from './layout-check.js';
 import {listHeadings, measureSlots, paginate, prepareLocators, type PageInfo, type PlannedPart} from './paginate.js';
 
@@ -76,7 +77,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
     const images = await imageResolutions(page);
     const slots = await measureSlots(page);
     const headings = await listHeadings(page);
-    const width = await page.evaluate(() => document.body.getBoundingClientRect().width * 0.75);
+    const width = (await page.evaluate(() => document.body.getBoundingClientRect().width)) * POINTS_PER_PIXEL;
     options.onProgress?.('printing');
     const pagination = await paginate(page, parts, slots, headings, {
       timeoutMs,

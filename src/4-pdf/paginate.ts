@@ -10,7 +10,7 @@
 // in Chromium's outline, which costs nothing, and a slot inside a link from the link's annotation.
 import {PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFRef, PDFString, type PDFDocument, type PDFObject} from 'pdf-lib';
 import type {Page} from 'puppeteer-core';
-import {openPdf} from '../pdf-content.js';
+import {openPdf, POINTS_PER_PIXEL} from '../pdf-content.js';
 import {pageFrame, pointOf} from './slots.js';
 
 export interface PlannedPart {
@@ -84,8 +84,6 @@ export interface PaginateOptions {
 }
 
 const SLOTS = '[data-page-of], [data-print-sheets]';
-/** CSS pixels to points. */
-const POINTS_PER_PIXEL = 0.75;
 
 /** Gives every slot an id, and adds hidden links to the parts and to the slots that are in no link. */
 export async function prepareLocators(page: Page, parts: PlannedPart[]): Promise<void> {

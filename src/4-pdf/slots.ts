@@ -102,7 +102,6 @@ export function writeSlots(document: PDFDocument, slots: Slot[], fonts: DrawnFon
 
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
-/** Chromium's marked-content sections (tagged text, artifacts) in stream order, with where their text starts. */
 /**
  * Chromium's marked-content sections (tagged text, artifacts) in stream order, with where their text
  * starts; and the offsets where the graphics state is the page's own (its flow transformation, clipped
