@@ -59,6 +59,8 @@ export interface PdfPage {
   text: string;
   /** Text marked as artifacts: running heads and folios. */
   artifacts: string[];
+  /** How far the text (not the artifacts) reaches from the left edge of the page's crop box, in points. */
+  textSpan?: {left: number; right: number};
 }
 
 /** Every page of a PDF as pdf.js reads it. */
@@ -72,6 +74,7 @@ export async function pdfPages(file: string): Promise<PdfPage[]> {
     const content = await page.getTextContent({includeMarkedContent: true});
     const open: string[] = [];
     let text = '';
+    let span: PdfPage['textSpan'];
     const artifacts: string[] = [];
     for (const item of content.items) {
       if ('type' in item) {
@@ -82,9 +85,13 @@ export async function pdfPages(file: string): Promise<PdfPage[]> {
         artifacts.push(item.str);
       } else {
         text += item.str;
+        if (item.str.trim()) {
+          const left = item.transform[4] - page.view[0]!;
+          span = {left: Math.min(span?.left ?? left, left), right: Math.max(span?.right ?? 0, left + item.width)};
+        }
       }
     }
-    pages.push({label: labels[number - 1] ?? String(number), text, artifacts: artifacts.map((artifact) => artifact.trim()).filter(Boolean)});
+    pages.push({label: labels[number - 1] ?? String(number), text, artifacts: artifacts.map((artifact) => artifact.trim()).filter(Boolean), textSpan: span});
   }
   await document.destroy();
   return pages;

@@ -67,23 +67,26 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
   const textFonts: TextFonts = {cache: new Map()};
   const pageStarts = pages.map((page) => pageStartText(document.context, contentStreams(page), page.node.Resources(), textFonts, PAGE_START_LENGTH));
 
+  // Chromium sets every page as a recto (styles/print.css): the text block is where its page area is.
+  // Read before the screen PDF's boxes are set: they change what pdf-lib reports as the page's size.
+  const frame = pageFrame(pages[0]!);
+  const block = {left: frame.a * frame.left, width: input.furniture.width};
+  const sheet = pages[0]!.getSize();
   const mm = (value: number) => value * POINTS_PER_MM;
-  const trimBox = (page: PDFPage) => {
-    const {width, height} = page.getSize();
-    const x = (width - mm(input.trim.width)) / 2;
-    const y = (height - mm(input.trim.height)) / 2;
-    return {x, y, width: mm(input.trim.width), height: mm(input.trim.height)};
+  /** A recto's trim box is centred on the sheet Chromium drew; a verso's mirrors it about the text block. */
+  const trimBox = (index: number) => {
+    const rectoX = (sheet.width - mm(input.trim.width)) / 2;
+    const inner = block.left - rectoX;
+    const x = index % 2 === 0 ? rectoX : block.left + block.width + inner - mm(input.trim.width);
+    return {x, y: (sheet.height - mm(input.trim.height)) / 2, width: mm(input.trim.width), height: mm(input.trim.height)};
   };
 
   const {style, sheets} = input.furniture;
   const fonts = await DrawnFonts.embed(document, input.furniture.fonts, [...furnitureTexts(sheets, style), ...input.slots]);
   writeSlots(document, input.slots, fonts);
-  // The text block: the page area of a recto (the first page is one); versos mirror it.
-  const frame = pageFrame(pages[0]!);
-  const block = {rectoLeft: frame.a * frame.left, width: input.furniture.width};
   for (const [index, page] of pages.entries()) {
     wrapExistingContent(page);
-    drawSheet(page, sheets[index]!, style, fonts, block, trimBox(page));
+    drawSheet(page, sheets[index]!, style, fonts, block, trimBox(index));
   }
   await fonts.finish();
 
@@ -91,8 +94,8 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
   setOutline(document, input.outline, input.destinations);
   setInfo(document, input.info);
 
-  for (const page of pages) {
-    const trim = trimBox(page);
+  for (const [index, page] of pages.entries()) {
+    const trim = trimBox(index);
     page.setMediaBox(trim.x, trim.y, trim.width, trim.height);
     page.setCropBox(trim.x, trim.y, trim.width, trim.height);
     page.setTrimBox(trim.x, trim.y, trim.width, trim.height);
@@ -106,11 +109,10 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
   for (const key of ['StructTreeRoot', 'MarkInfo', 'Outlines', 'PageMode']) document.catalog.delete(PDFName.of(key));
   makeBlackPure(document);
   if (input.pad) {
-    const [width, height] = [pages[0]!.getWidth(), pages[0]!.getHeight()];
-    while (document.getPageCount() % 4 !== 0) pages.push(document.addPage([width, height]));
+    while (document.getPageCount() % 4 !== 0) pages.push(document.addPage([sheet.width, sheet.height]));
   }
-  for (const page of pages) {
-    const trim = trimBox(page);
+  for (const [index, page] of pages.entries()) {
+    const trim = trimBox(index);
     const bleed = mm(input.bleed);
     const reach = bleed + mm(MARK_LENGTH_MM + MARK_MARGIN_MM);
     page.setMediaBox(trim.x - reach, trim.y - reach, trim.width + 2 * reach, trim.height + 2 * reach);

@@ -62,8 +62,8 @@ export function furnitureTexts(sheets: Sheet[], style: FurnitureStyle): DrawnTex
 }
 
 export interface TextBlock {
-  /** Left edge of the text block on a recto, and its width, in PDF points on the page as printed. */
-  rectoLeft: number;
+  /** Left edge of the text block, and its width, in PDF points on the page as printed (every page alike). */
+  left: number;
   width: number;
 }
 
@@ -143,7 +143,7 @@ export class DrawnFonts {
 
 /** Draws a page's head and folio; `trim` is the trim box on the page. */
 export function drawSheet(page: PDFPage, sheet: Sheet, style: FurnitureStyle, fonts: DrawnFonts, block: TextBlock, trim: {x: number; y: number; width: number; height: number}) {
-  const left = sheet.side === 'recto' ? block.rectoLeft : page.getWidth() - block.rectoLeft - block.width;
+  const left = block.left;
   const right = left + block.width;
   const mm = (value: number) => value * POINTS_PER_MM;
   const operations: (() => void)[] = [];

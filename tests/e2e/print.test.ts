@@ -98,7 +98,10 @@ describe.each(['screen', 'print'] as const)('the %s PDF', (kind) => {
 describe('the print PDF', () => {
   it('has trim, bleed and media boxes on every page: 170×240 mm, 3 mm bleed, crop marks outside', async () => {
     const document = await PDFDocument.load(await readFile(result.outputs!.printPdf!));
-    for (const page of document.getPages()) {
+    const screen = await PDFDocument.load(await readFile(result.outputs!.screenPdf!), {updateMetadata: false});
+    for (const [index, page] of document.getPages().entries()) {
+      // The trim as on the screen PDF's page (rectos and versos each placed on the sheet as printed).
+      if (index < screen.getPageCount()) expect(page.getTrimBox()).toEqual(screen.getPage(index).getCropBox());
       const trim = page.getTrimBox();
       const bleed = page.getBleedBox();
       const media = page.getMediaBox();
@@ -149,6 +152,20 @@ describe('the screen PDF', () => {
     expect(document.getKeywords()).toContain(TITLES[0]);
     expect(document.getCreationDate()?.toISOString()).toBe(new Date(EPOCH * 1000).toISOString());
     expect(String(document.catalog.get(PDFName.of('Lang')))).toContain('zh-CN');
+  });
+
+  it('keeps the 22 mm inner margin clear on every page: left on rectos, right on versos', () => {
+    const trimWidth = 170 * POINTS_PER_MM;
+    const inner = 22 * POINTS_PER_MM;
+    const outer = trimWidth - inner - 367.5;
+    const set = pages.screen.filter((page) => page.textSpan);
+    expect(set.length).toBeGreaterThan(pages.screen.length / 2);
+    for (const [index, page] of pages.screen.entries()) {
+      if (!page.textSpan) continue;
+      const [spine, edge] = index % 2 === 0 ? [page.textSpan.left, trimWidth - page.textSpan.right] : [trimWidth - page.textSpan.right, page.textSpan.left];
+      expect(spine, `page ${index + 1}: inner margin`).toBeGreaterThan(inner - 0.5);
+      expect(edge, `page ${index + 1}: outer margin`).toBeGreaterThan(outer - 0.5);
+    }
   });
 
   it('has bookmarks that match the table of contents, sections nested under their case', async () => {
