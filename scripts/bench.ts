@@ -145,7 +145,7 @@ for (const size of sizes) {
     const warm = median(warms.map((run) => run.wall));
     const typical = warms.find((run) => run.wall === warm)!;
     console.log(`  warm rebuild after editing one case: ${seconds(warm)} s (runs: ${warms.map((run) => seconds(run.wall)).join(', ')}; cold ${seconds(wall)} s, ${(wall / warm).toFixed(1)}× faster)`);
-    console.log(`    ${Object.entries(typical.stats.timings).map(([stage, ms]) => `${stage} ${seconds(ms)}`).join(', ')}`);
+    console.log(`    ${typical.stats.partsPrinted} part(s) printed; ${Object.entries(typical.stats.timings).map(([stage, ms]) => `${stage} ${seconds(ms)}`).join(', ')}`);
   }
   await rm(work, {recursive: true, force: true});
 }

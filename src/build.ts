@@ -42,6 +42,8 @@ export interface BuildStats {
   pages: number;
   /** Chapters whose Markdown was processed in this build (the others came from the cache). */
   chaptersProcessed: number;
+  /** Parts Chromium printed in this build (the others' pages came from the last print, in the cache). */
+  partsPrinted: number;
   characters: number;
   /** Milliseconds per stage. */
   timings: Record<string, number>;
@@ -176,6 +178,7 @@ async function buildBook(manuscript: Manuscript, files: VFile[], launching: Prom
       stats: {
         pages: pdf.pages.length,
         chaptersProcessed: chapters.filter((chapter) => !chapter.cached).length,
+        partsPrinted: pdf.printed.length,
         characters: [...book.text.replace(/\s/g, '')].length,
         timings: stages.timings,
         sizes: {pdf: pdf.screen.length, printPdf: pdf.print.length, epub: epub.length},

@@ -9,6 +9,7 @@ import {promisify} from 'node:util';
 import {fromHtml} from 'hast-util-from-html';
 import {toString as hastToString} from 'hast-util-to-string';
 import JSZip from 'jszip';
+import {PDFArray, PDFDict, PDFDocument, PDFName, PDFNull, PDFNumber, PDFRef, type PDFObject} from 'pdf-lib';
 import type {Nodes as MdastNode, PhrasingContent, Root as MdastRoot} from 'mdast';
 import {toString as mdastToString} from 'mdast-util-to-string';
 import remarkDirective from 'remark-directive';
@@ -95,6 +96,99 @@ export async function pdfPages(file: string): Promise<PdfPage[]> {
   }
   await document.destroy();
   return pages;
+}
+
+/**
+ * What a reader's software finds in a PDF besides its text, as lines to compare: bookmarks (title and
+ * page), page labels, and for each page its structure tree (roles and the text of each marked content),
+ * its links (where they go and where they sit) and its crop box.
+ */
+export async function pdfStructure(file: string): Promise<string[]> {
+  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const document = await pdfjs.getDocument({data: new Uint8Array(await readFile(file)), useSystemFonts: false, disableFontFace: true}).promise;
+  const lines: string[] = [];
+  const pageOf = async (dest: unknown) => {
+    const destination = typeof dest === 'string' ? await document.getDestination(dest) : dest;
+    return Array.isArray(destination) ? document.getPageIndex(destination[0]) : -1;
+  };
+  type OutlineItem = {title: string; dest: unknown; items: OutlineItem[]};
+  const walk = async (items: OutlineItem[], depth: number): Promise<void> => {
+    for (const item of items) {
+      lines.push(`bookmark ${'  '.repeat(depth)}${item.title} → page ${(await pageOf(item.dest)) + 1}`);
+      await walk(item.items, depth + 1);
+    }
+  };
+  await walk(((await document.getOutline()) ?? []) as OutlineItem[], 0);
+  lines.push(`labels ${JSON.stringify(await document.getPageLabels())}`);
+  for (let number = 1; number <= document.numPages; number++) {
+    const page = await document.getPage(number);
+    const content = await page.getTextContent({includeMarkedContent: true});
+    const texts = new Map<string, string>();
+    let open = '';
+    for (const item of content.items) {
+      if ('type' in item) open = item.type === 'beginMarkedContentProps' ? String((item as {id?: string}).id ?? '') : '';
+      else if (open) texts.set(open, (texts.get(open) ?? '') + item.str);
+    }
+    type Node = {role?: string; type?: string; id?: string; children?: Node[]};
+    const show = (node: Node): string => (node.type === 'content' ? JSON.stringify(texts.get(node.id!) ?? '') : `${node.role}(${(node.children ?? []).map(show).join(',')})`);
+    const tree = (await page.getStructTree()) as Node | null;
+    lines.push(`page ${number} structure ${tree ? show(tree) : 'none'}`);
+    for (const annotation of await page.getAnnotations()) {
+      lines.push(`page ${number} ${annotation.subtype} → page ${(await pageOf(annotation.dest)) + 1} at ${annotation.rect.map((value: number) => value.toFixed(1)).join(' ')}`);
+    }
+    lines.push(`page ${number} crop box ${page.view.map((value) => value.toFixed(2)).join(' ')}`);
+  }
+  await document.destroy();
+  return lines;
+}
+
+/**
+ * What is wrong with a PDF's structure tree, read both ways: every element reachable from the root, each
+ * marked content it claims on a page of the document, and each page's parent-tree entry naming the very
+ * element that claims that marked content.
+ */
+export async function structureTreeProblems(file: string): Promise<string[]> {
+  const document = await PDFDocument.load(await readFile(file), {updateMetadata: false});
+  const context = document.context;
+  const pages = new Map(document.getPages().map((page, index) => [page.ref, index + 1]));
+  const problems: string[] = [];
+  const claimed = new Map<string, PDFRef>();
+  const root = document.catalog.lookup(PDFName.of('StructTreeRoot'), PDFDict);
+  const pending: [PDFObject, PDFRef | undefined][] = [[root.get(PDFName.of('K'))!, undefined]];
+  while (pending.length > 0) {
+    const [object, parent] = pending.pop()!;
+    if (object instanceof PDFArray) {
+      for (const kid of object.asArray()) pending.push([kid, parent]);
+    } else if (object instanceof PDFNumber) {
+      const page = context.lookup(parent!, PDFDict).get(PDFName.of('Pg'));
+      if (!(page instanceof PDFRef) || !pages.has(page)) problems.push(`${parent} claims marked content ${object.asNumber()} on no page of the document`);
+      else claimed.set(`${pages.get(page)}:${object.asNumber()}`, parent!);
+    } else if (object instanceof PDFDict && object.get(PDFName.of('Type')) === PDFName.of('MCR')) {
+      const page = object.get(PDFName.of('Pg'));
+      const mcid = object.lookup(PDFName.of('MCID'), PDFNumber).asNumber();
+      if (!(page instanceof PDFRef) || !pages.has(page)) problems.push(`${parent} claims marked content ${mcid} on no page of the document`);
+      else claimed.set(`${pages.get(page)}:${mcid}`, parent!);
+    } else if (object instanceof PDFRef) {
+      const element = context.lookup(object);
+      if (element instanceof PDFDict && element.has(PDFName.of('S'))) pending.push([element.get(PDFName.of('K')) ?? context.obj([]), object]);
+    }
+  }
+  const parentTree = root.lookup(PDFName.of('ParentTree'), PDFDict).lookup(PDFName.of('Nums'), PDFArray);
+  const entries = new Map<number, PDFObject>();
+  for (let index = 0; index < parentTree.size(); index += 2) entries.set(parentTree.lookup(index, PDFNumber).asNumber(), parentTree.get(index + 1));
+  const listed = new Set<string>();
+  for (const [page, number] of pages) {
+    const key = context.lookup(page, PDFDict).get(PDFName.of('StructParents'));
+    if (!(key instanceof PDFNumber)) continue;
+    const array = context.lookupMaybe(entries.get(key.asNumber()), PDFArray);
+    for (const [mcid, element] of (array?.asArray() ?? []).entries()) {
+      if (element === PDFNull) continue;
+      listed.add(`${number}:${mcid}`);
+      if (claimed.get(`${number}:${mcid}`) !== element) problems.push(`page ${number}: the parent tree gives marked content ${mcid} to ${element}, which does not claim it`);
+    }
+  }
+  for (const [place, element] of claimed) if (!listed.has(place)) problems.push(`${element} claims marked content ${place} (page:id), which the parent tree does not list`);
+  return problems;
 }
 
 /** The text of each page, without marked artifacts (running heads, folios, crop marks). */

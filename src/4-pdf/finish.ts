@@ -13,9 +13,8 @@ import {
   PDFPage,
   PDFRawStream,
   PDFRef,
-  PDFStream,
 } from 'pdf-lib';
-import {contentStreams, decodeStream, flateStream, pageStartText, POINTS_PER_MM, SAVE_FAST, type TextFonts} from '../pdf-content.js';
+import {decodeStream, flateStream, POINTS_PER_MM, removeUnreachable, SAVE_FAST} from '../pdf-content.js';
 import type {SubsetFontFile} from '../3-assemble/fonts.js';
 import {asArtifact, drawSheet, DrawnFonts, furnitureTexts, type FurnitureStyle, type Sheet} from './furniture.js';
 import type {Destination, PageInfo, Slot} from './paginate.js';
@@ -57,15 +56,10 @@ export interface FinishInput {
 const MARK_LENGTH_MM = 5;
 const MARK_MARGIN_MM = 2;
 
-/** Characters of each page's first text kept for the EPUB's page-break markers. */
-const PAGE_START_LENGTH = 24;
-
-export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Array; print: Uint8Array; pageStarts: string[]}> {
+export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Array; print: Uint8Array}> {
   const document = input.body;
   const pages = document.getPages();
   if (pages.length !== input.pages.length) throw new Error(`the PDF has ${pages.length} pages, ${input.pages.length} were planned`);
-  const textFonts: TextFonts = {cache: new Map()};
-  const pageStarts = pages.map((page) => pageStartText(document.context, contentStreams(page), page.node.Resources(), textFonts, PAGE_START_LENGTH));
 
   // Chromium sets every page as a recto (styles/print.css): the text block is where its page area is.
   // Read before the screen PDF's boxes are set: they change what pdf-lib reports as the page's size.
@@ -126,7 +120,7 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
   removeUnreachable(document);
   // Without object streams: twice as fast to write; the press gets a larger file, which it does not mind.
   const print = await document.save({...SAVE_FAST, useObjectStreams: false});
-  return {screen, print, pageStarts};
+  return {screen, print};
 }
 
 /** Rewrites RGB black (`0 0 0 rg`) as gray black (`0 g`), and RGB grays as grays, in every content stream and form. */
@@ -173,32 +167,6 @@ export function neutralAsGray(source: string): string {
     copied = match.index + match[0].length;
   }
   return copied === 0 ? source : pieces.join('') + source.slice(copied);
-}
-
-/**
- * Deletes the objects nothing refers to any more: pdf-lib writes every object it holds, and the print
- * PDF's structure tree, bookmarks and links, cut off above, were 88% of its objects (1,214 pages: a
- * 12.1 MB file instead of 8.6 MB, which the preflight then took twice as long to read).
- */
-function removeUnreachable(document: PDFDocument) {
-  const context = document.context;
-  const reached = new Set<PDFRef>();
-  const pending: unknown[] = [context.trailerInfo.Root, context.trailerInfo.Info];
-  while (pending.length > 0) {
-    const object = pending.pop();
-    if (object instanceof PDFRef) {
-      if (reached.has(object)) continue;
-      reached.add(object);
-      pending.push(context.lookup(object));
-    } else if (object instanceof PDFDict) {
-      for (const [, value] of object.entries()) pending.push(value);
-    } else if (object instanceof PDFArray) {
-      pending.push(...object.asArray());
-    } else if (object instanceof PDFStream) {
-      pending.push(object.dict);
-    }
-  }
-  for (const [ref] of context.enumerateIndirectObjects()) if (!reached.has(ref)) context.delete(ref);
 }
 
 /**

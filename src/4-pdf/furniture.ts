@@ -130,15 +130,23 @@ export class DrawnFonts {
    * number instead, which print houses' tools do not read as a subset and which makes every build differ).
    */
   private nameAsSubset(font: PDFFont, data: Uint8Array) {
-    const hash = createHash('sha256').update(data).digest();
-    const tag = String.fromCharCode(...[...hash.subarray(0, 6)].map((byte) => 65 + (byte % 26)));
-    const name = PDFName.of(`${tag}+${font.name.replace(/-\d+$/, '')}`);
-    const type0 = this.document.context.lookup(font.ref, PDFDict);
-    const descendant = this.document.context.lookup(type0.lookup(PDFName.of('DescendantFonts'), PDFArray).get(0), PDFDict);
-    type0.set(PDFName.of('BaseFont'), name);
-    descendant.set(PDFName.of('BaseFont'), name);
-    descendant.lookup(PDFName.of('FontDescriptor'), PDFDict).set(PDFName.of('FontName'), name);
+    nameType0Font(this.document.context.lookup(font.ref, PDFDict), `${subsetTag(data)}+${font.name.replace(/-\d+$/, '')}`);
   }
+}
+
+/** A subset's six-letter tag, from its data: the same subset gets the same tag, different ones differ. */
+export function subsetTag(data: Uint8Array): string {
+  const hash = createHash('sha256').update(data).digest();
+  return String.fromCharCode(...[...hash.subarray(0, 6)].map((byte) => 65 + (byte % 26)));
+}
+
+/** Renames a composite (Type 0) font, its CID font and its descriptor alike. */
+export function nameType0Font(type0: PDFDict, fontName: string) {
+  const name = PDFName.of(fontName);
+  const descendant = type0.context.lookup(type0.lookup(PDFName.of('DescendantFonts'), PDFArray).get(0), PDFDict);
+  type0.set(PDFName.of('BaseFont'), name);
+  descendant.set(PDFName.of('BaseFont'), name);
+  descendant.lookup(PDFName.of('FontDescriptor'), PDFDict).set(PDFName.of('FontName'), name);
 }
 
 /** Draws a page's head and folio; `trim` is the trim box on the page. */

@@ -1,9 +1,9 @@
 // Stage 4: the typeset HTML → the screen PDF and the print PDF, with Chromium (one browser, one tab,
 // one print) and pdf-lib. Knows the assembled book; nothing of the EPUB.
+import {rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import type {Browser, Page} from 'puppeteer-core';
-import {faceList} from '../3-assemble/fonts.js';
 import {printSheets, type AssembledBook} from '../3-assemble/index.js';
 import {openConfinedPage} from './browser.js';
 import {finishPdfs, type OutlineEntry} from './finish.js';
@@ -11,11 +11,13 @@ import {readFurnitureStyle, type Sheet} from './furniture.js';
 import type {Cache} from '../cache.js';
 import {POINTS_PER_PIXEL} from '../pdf-content.js';
 import {planLayoutCheck, type LayoutReport, type LayoutUnit} from './layout-check.js';
-import {listHeadings, measureSlots, paginate, prepareLocators, type PageInfo, type PlannedPart} from './paginate.js';
+import {listHeadings, measureSlots, paginate, prepareLocators, printPage, withSlotTexts, type PageInfo, type PlannedPart} from './paginate.js';
+import {keepPrint, planPrint, printSettings, readKeptPrint, wholePrint, type ImageResolution, type Printed, type PrintPlan} from './reprint.js';
 
 export {BrowserUnavailableError, ChromiumFailedError, explainChromiumFailure, launchBrowser} from './browser.js';
 export type {PageInfo} from './paginate.js';
 export type {LayoutReport} from './layout-check.js';
+export type {ImageResolution} from './reprint.js';
 
 export interface PdfOptions {
   /** Creation date written into the PDFs. */
@@ -26,7 +28,7 @@ export interface PdfOptions {
   pad?: boolean;
   /** Told what is being done (“printing”, “1214 pages: heads, folios, boxes”), for a progress display. */
   onProgress?: (detail: string) => void;
-  /** Keeps each part's layout check between builds. */
+  /** Keeps each part's layout check, and the last print (a rebuild prints only the parts that changed). */
   cache?: Cache;
   /** Told when Chromium has printed (other work may then be given to it while the PDFs are finished). */
   onPrinted?: () => void;
@@ -49,15 +51,15 @@ export interface PdfResult {
   layout: LayoutReport;
   /** Requests Chromium made for something other than this build's files (all refused). */
   refused: string[];
+  /** The parts Chromium printed (the others' pages were taken from the last print). */
+  printed: string[];
 }
 
 export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: Browser, options: PdfOptions): Promise<PdfResult> {
   const {page, refused} = await openConfinedPage(browser, htmlDir);
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
+  const cache = options.cache;
   try {
-    // Print media from the start: measured as printed, and laid out once before the print, not twice.
-    await page.emulateMediaType('print');
-    await page.goto(pathToFileURL(path.join(htmlDir, 'index.html')).href, {waitUntil: 'load', timeout: timeoutMs});
     const parts: PlannedPart[] = book.parts.map((part) => ({
       id: part.id,
       kind: part.kind,
@@ -65,31 +67,41 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       startsOnRecto: part.startsOnRecto,
       hasRunningHeads: part.hasRunningHeads,
     }));
-    await prepareLocators(page, parts);
-    await fontsLoaded(page);
-    // Everything the print needs is measured before it, in print media and the print text width (so
-    // with the lines of the print): each measurement after the print would lay the book out again.
+    const units = layoutUnits(book, cache);
+    const lineCheck = await planLayoutCheck(page, {parts: units, cache});
+    const printKey = cache?.key('print', ...printSettings(book), await browser.version());
+    const kept = printKey ? await readKeptPrint(cache!, printKey) : undefined;
+    let plan = planPrint(book, units, lineCheck.unmeasured, kept);
+
     // The line check only reports, and may wait: with many parts to measure (a first build) it runs
     // after the print, in Chromium while the PDFs are finished here (measured on 1,214 pages: 0.5 s
-    // less than holding up the print); with few (a rebuild after an edit), now, as it costs little.
-    const lineCheck = await planLayoutCheck(page, {parts: layoutUnits(book, options.cache), cache: options.cache});
-    const checkedEarly = lineCheck.unmeasured <= parts.length / 4 ? await lineCheck.run() : undefined;
-    const images = await imageResolutions(page);
-    const slots = await measureSlots(page);
-    const headings = await listHeadings(page);
-    const width = (await page.evaluate(() => document.body.getBoundingClientRect().width)) * POINTS_PER_PIXEL;
-    options.onProgress?.('printing');
-    const pagination = await paginate(page, parts, slots, headings, {
-      timeoutMs,
-      slotText: (data, pageCount) => (data.printSheets ? printSheets(options.pad ? Math.ceil(pageCount / 4) * 4 : pageCount, Number(data.printSheets)) : undefined),
-    });
+    // less than holding up the print); with few (a rebuild after an edit), before it, as it costs little.
+    let checkedEarly: LayoutReport | undefined;
+    const printIn = ({html, print: ids, targets}: PrintPlan) =>
+      printParts(page, htmlDir, {html, ids, targets, timeoutMs, onProgress: options.onProgress}, async () => {
+        if (lineCheck.unmeasured.length <= parts.length / 4) checkedEarly = await lineCheck.run();
+      });
+    let fresh = plan.print.length > 0 ? await printIn(plan) : undefined;
+    let raw = await wholePrint(plan, units, fresh, kept);
+    if (!raw) {
+      // The kept print could not take the new parts: print the whole book after all.
+      plan = {print: book.parts.map((part) => part.id), targets: []};
+      fresh = await printIn(plan);
+      raw = (await wholePrint(plan, units, fresh))!;
+    }
     options.onPrinted?.();
     const checking = checkedEarly ? Promise.resolve(checkedEarly) : lineCheck.run();
     checking.catch(() => undefined);
+    if (printKey && raw.changed) keepPrint(cache!, printKey, raw.kept);
+
+    const measured = raw.kept.parts;
+    const pagination = await paginate(raw.pdf, parts, measured.flatMap((part) => part.slots), measured.flatMap((part) => part.headings), {
+      slotText: (data, pageCount) => (data.printSheets ? printSheets(options.pad ? Math.ceil(pageCount / 4) * 4 : pageCount, Number(data.printSheets)) : undefined),
+    });
     options.onProgress?.(`${pagination.pages.length} pages: heads, folios, boxes`);
-    const {screen, print, pageStarts} = await finishPdfs({
+    const {screen, print} = await finishPdfs({
       body: pagination.pdf,
-      furniture: {style: await readFurnitureStyle(), fonts: book.fonts, sheets: sheetsOf(book, pagination.pages), width},
+      furniture: {style: await readFurnitureStyle(), fonts: book.fonts, sheets: sheetsOf(book, pagination.pages), width: raw.kept.width},
       slots: pagination.slots,
       pages: pagination.pages,
       destinations: pagination.destinations,
@@ -107,17 +119,48 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       pad: options.pad,
     });
     const layout = await checking;
-    // The page as printed, its page numbers written in, without the locators.
-    const html = await page.evaluate((texts: [string, string][]) => {
-      document.getElementById('page-locators')?.remove();
-      for (const [id, text] of texts) document.getElementById(id)!.textContent = text;
-      return `<!DOCTYPE html>\n${document.documentElement.outerHTML}\n`;
-    }, pagination.slots.map((slot) => [slot.id, slot.text] as [string, string]));
-    const pages = pagination.pages.map((info, index) => ({...info, startText: pageStarts[index] ?? ''}));
-    return {screen, print, pages, layout, images, html, refused};
+    const html = await withSlotTexts(page, book.html, pagination.slots);
+    const starts = raw.kept.parts.flatMap((part) => part.pageStarts);
+    let printedPage = 0;
+    const pages = pagination.pages.map((info) => ({...info, startText: info.role === 'blank' ? '' : starts[printedPage++] ?? ''}));
+    return {screen, print, pages, layout, images: measured.flatMap((part) => part.images), html, refused, printed: plan.print};
   } finally {
     await page.close();
   }
+}
+
+/**
+ * Loads the book's page (or `html`, the page with only some parts), measures what the pagination needs
+ * and prints it. Everything is measured before the print, in print media and the print text width (so
+ * with the lines of the print): each measurement after the print would lay the book out again.
+ */
+async function printParts(
+  page: Page,
+  htmlDir: string,
+  options: {html?: string; ids: string[]; targets: string[]; timeoutMs: number; onProgress?: (detail: string) => void},
+  beforePrint: () => Promise<void>,
+): Promise<Printed> {
+  // Print media from the start: measured as printed, and laid out once before the print, not twice.
+  await page.emulateMediaType('print');
+  // A page with some parts only is written beside index.html (its links are relative), and removed once loaded.
+  const file = path.join(htmlDir, options.html ? 'reprint.html' : 'index.html');
+  if (options.html) await writeFile(file, options.html);
+  try {
+    await page.goto(pathToFileURL(file).href, {waitUntil: 'load', timeout: options.timeoutMs});
+  } finally {
+    if (options.html) await rm(file, {force: true});
+  }
+  await prepareLocators(page, [...options.ids, ...options.targets]);
+  await fontsLoaded(page);
+  await beforePrint();
+  const images = await imageResolutions(page);
+  const slots = await measureSlots(page);
+  const headings = await listHeadings(page);
+  const width = (await page.evaluate(() => document.body.getBoundingClientRect().width)) * POINTS_PER_PIXEL;
+  options.onProgress?.(options.html ? `printing ${options.ids.length} part${options.ids.length === 1 ? '' : 's'}` : 'printing');
+  const pdf = await printPage(page, options.timeoutMs);
+  const ofPart = <T extends {part: string}>(list: T[], id: string) => list.filter((item) => item.part === id);
+  return {pdf, width, parts: options.ids.map((id) => ({id, slots: ofPart(slots, id), headings: ofPart(headings, id), images: ofPart(images, id)}))};
 }
 
 async function fontsLoaded(page: Page) {
@@ -126,20 +169,17 @@ async function fontsLoaded(page: Page) {
   });
 }
 
-export interface ImageResolution {
-  /** As in the HTML: images/<name>. */
-  src: string;
-  dpi: number;
-  /** Printed width, millimetres. */
-  width: number;
-}
-
 /** Pixels per inch of each picture at its printed size (a CSS pixel is 1/96 inch). */
 async function imageResolutions(page: Page): Promise<ImageResolution[]> {
   return page.evaluate(() =>
     [...document.images].map((image) => {
       const width = image.getBoundingClientRect().width;
-      return {src: image.getAttribute('src') ?? '', dpi: Math.round(image.naturalWidth / (width / 96)), width: Math.round((width / 96) * 25.4)};
+      return {
+        src: image.getAttribute('src') ?? '',
+        dpi: Math.round(image.naturalWidth / (width / 96)),
+        width: Math.round((width / 96) * 25.4),
+        part: image.closest('.part')?.id ?? '',
+      };
     }),
   );
 }
@@ -153,10 +193,10 @@ function sheetsOf(book: AssembledBook, pages: PageInfo[]): Sheet[] {
   });
 }
 
-/** The parts, each with what its lines depend on: its HTML, the stylesheets (but fonts.css) and the faces. */
+/** The parts, each with what its lines (and so its print) depend on: its HTML and the book's settings. */
 function layoutUnits(book: AssembledBook, cache?: Cache): LayoutUnit[] {
-  const styles = book.assets.filter((asset) => asset.path.startsWith('styles/') && asset.path !== 'styles/fonts.css').map((asset) => asset.data);
-  return book.parts.map((part) => ({id: part.id, key: cache?.key('layout', part.html, faceList(book.fonts), ...styles)}));
+  const settings = printSettings(book);
+  return book.parts.map((part) => ({id: part.id, key: cache?.key('layout', part.html, ...settings)}));
 }
 
 function outlineOf(book: AssembledBook): OutlineEntry[] {

@@ -50,8 +50,8 @@ export async function checkLayout(page: Page, options: {parts?: LayoutUnit[]; ca
 }
 
 export interface LayoutCheck {
-  /** How many parts are to be measured: the others' reports are in the cache. */
-  unmeasured: number;
+  /** The parts to be measured (the others' reports are in the cache); none named for the whole page. */
+  unmeasured: string[];
   run(): Promise<LayoutReport>;
 }
 
@@ -62,14 +62,14 @@ export async function planLayoutCheck(page: Page, options: {parts?: LayoutUnit[]
   const measureIn = (roots: string[] | null) =>
     page.evaluate(`(${measure})(${JSON.stringify(BLOCKS)}, ${JSON.stringify(CLOSING_MARKS)}, ${JSON.stringify(OPENING_MARKS)}, ${JSON.stringify(roots)})`) as Promise<LayoutReport[]>;
   const {parts, cache} = options;
-  if (!parts) return {unmeasured: 1, run: async () => merge(await measureIn(null))};
+  if (!parts) return {unmeasured: [], run: async () => merge(await measureIn(null))};
 
   const reports = new Map<string, LayoutReport>();
   const cached = await Promise.all(parts.map((part) => (part.key && cache ? cache.getJson<LayoutReport>('layout', part.key) : undefined)));
   cached.forEach((report, index) => report && reports.set(parts[index]!.id, report));
   const missing = parts.filter((part) => !reports.has(part.id));
   return {
-    unmeasured: missing.length,
+    unmeasured: missing.map((part) => part.id),
     async run() {
       const measured = missing.length > 0 ? await measureIn(missing.map((part) => part.id)) : [];
       for (const [index, part] of missing.entries()) {

@@ -10,7 +10,7 @@
 // in Chromium's outline, which costs nothing, and a slot inside a link from the link's annotation.
 import {PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFRef, PDFString, type PDFDocument, type PDFObject} from 'pdf-lib';
 import type {Page} from 'puppeteer-core';
-import {openPdf, POINTS_PER_PIXEL} from '../pdf-content.js';
+import {POINTS_PER_PIXEL} from '../pdf-content.js';
 import {pageFrame, pointOf} from './slots.js';
 
 export interface PlannedPart {
@@ -47,6 +47,8 @@ export interface Destination {
  */
 export interface SlotRequest {
   id: string;
+  /** The id of the part it is in. */
+  part: string;
   /** The slot's data-* attributes. */
   data: Record<string, string>;
   /** CSS pixels. */
@@ -78,15 +80,19 @@ export interface Pagination {
 }
 
 export interface PaginateOptions {
-  timeoutMs: number;
   /** A slot's text from the final page count, for slots other than data-page-of (the 版权页's 印张). */
   slotText?: (data: Record<string, string>, pageCount: number) => string | undefined;
 }
 
 const SLOTS = '[data-page-of], [data-print-sheets]';
 
-/** Gives every slot an id, and adds hidden links to the parts and to the slots that are in no link. */
-export async function prepareLocators(page: Page, parts: PlannedPart[]): Promise<void> {
+/**
+ * Gives every slot an id, and adds hidden links to `targets` (those in the page: the parts, and when only
+ * some parts are printed, whatever the others link to) and to the slots that are in no link. When only
+ * some parts are printed, their links to the others point at empty placeholders: Chromium writes no link
+ * to an element that is not in the page (the splice keeps the others' own destinations).
+ */
+export async function prepareLocators(page: Page, targets: string[]): Promise<void> {
   // Chromium writes a named destination only for elements that some link points to; hidden links are
   // enough, and print nothing.
   await page.evaluate(
@@ -94,19 +100,34 @@ export async function prepareLocators(page: Page, parts: PlannedPart[]): Promise
       const holder = document.createElement('div');
       holder.hidden = true;
       holder.id = 'page-locators';
+      // Numbered within their part, so that a part printed alone names its slots as in the whole book.
       const slots = [...document.querySelectorAll<HTMLElement>(slotSelector)];
-      slots.forEach((slot, index) => {
-        slot.id ||= `page-slot-${index + 1}`;
-      });
+      const counts = new Map<string, number>();
+      for (const slot of slots) {
+        const part = slot.closest('.part')?.id ?? '';
+        counts.set(part, (counts.get(part) ?? 0) + 1);
+        slot.id ||= `${part}-slot-${counts.get(part)}`;
+      }
       const unlinked = slots.filter((slot) => !slot.closest('a[href^="#"]')).map((slot) => slot.id);
-      for (const id of [...ids, ...unlinked]) {
+      for (const id of [...ids.filter((id) => document.getElementById(id)), ...unlinked]) {
         const link = document.createElement('a');
         link.href = `#${id}`;
         holder.append(link);
       }
-      document.body.append(holder);
+      // Out of the flow, so that they add no page.
+      const placeholders = document.createElement('div');
+      placeholders.id = 'page-placeholders';
+      placeholders.style.position = 'absolute';
+      for (const link of document.querySelectorAll<HTMLAnchorElement>('a[href^="#"]')) {
+        const id = decodeURIComponent(link.hash.slice(1));
+        if (document.getElementById(id)) continue;
+        const placeholder = document.createElement('span');
+        placeholder.id = id;
+        placeholders.append(placeholder);
+      }
+      document.body.append(holder, placeholders);
     },
-    parts.map((part) => part.id),
+    targets,
     SLOTS,
   );
 }
@@ -122,6 +143,7 @@ export async function measureSlots(page: Page): Promise<SlotRequest[]> {
         const linkBox = link?.getBoundingClientRect();
         return {
           id: slot.id,
+          part: slot.closest('.part')?.id ?? '',
           data: {...slot.dataset} as Record<string, string>,
           width: box.width,
           fontSize: parseFloat(style.fontSize),
@@ -137,18 +159,47 @@ export async function measureSlots(page: Page): Promise<SlotRequest[]> {
   );
 }
 
-/** The book's headings in document order, as Chromium's outline lists them: id (if any) and text. */
-export async function listHeadings(page: Page): Promise<{id: string; text: string}[]> {
+export interface Heading {
+  /** Its id, if any. */
+  id: string;
+  text: string;
+  /** The id of the part it is in. */
+  part: string;
+}
+
+/** The book's headings in document order, as Chromium's outline lists them. */
+export async function listHeadings(page: Page): Promise<Heading[]> {
   return page.evaluate(() =>
     [...document.querySelectorAll<HTMLElement>('h1, h2, h3, h4, h5, h6')]
       .filter((heading) => heading.getClientRects().length > 0)
-      .map((heading) => ({id: heading.id, text: heading.textContent ?? ''})),
+      .map((heading) => ({id: heading.id, text: heading.textContent ?? '', part: heading.closest('.part')?.id ?? ''})),
   );
 }
 
-export async function paginate(page: Page, parts: PlannedPart[], slots: SlotRequest[], headings: {id: string; text: string}[], options: PaginateOptions): Promise<Pagination> {
-  const printed = await page.pdf({preferCSSPageSize: true, printBackground: true, tagged: true, outline: true, timeout: options.timeoutMs});
-  const pdf = await openPdf(printed);
+/** Prints the page as it is laid out, tagged and with Chromium's outline of the headings. */
+export async function printPage(page: Page, timeoutMs: number): Promise<Uint8Array> {
+  return page.pdf({preferCSSPageSize: true, printBackground: true, tagged: true, outline: true, timeout: timeoutMs});
+}
+
+/** How many pages each part takes in a print as Chromium made it (each part starts a page). */
+export function pagesOfParts(pdf: PDFDocument, ids: string[]): number[] {
+  const pageIndex = new Map(pdf.getPages().map((page, index) => [page.ref, index]));
+  const dests = pdf.catalog.lookupMaybe(PDFName.of('Dests'), PDFDict);
+  const starts = new Map<string, number>();
+  for (const [name, value] of dests?.entries() ?? []) {
+    const page = pdf.context.lookup(value as PDFObject, PDFArray).get(0);
+    if (page instanceof PDFRef && pageIndex.has(page)) starts.set(decodeName(name.asString()), pageIndex.get(page)!);
+  }
+  return ids.map((id, index) => {
+    const start = starts.get(id);
+    const next = index + 1 < ids.length ? starts.get(ids[index + 1]!) : pdf.getPageCount();
+    if (start === undefined || next === undefined || next <= start) throw new Error(`the printed PDF has no pages for part #${id}`);
+    return next - start;
+  });
+}
+
+/** Chromium's print of the book (opened), its blank pages inserted, and what was printed where. */
+export async function paginate(pdf: PDFDocument, parts: PlannedPart[], slots: SlotRequest[], headings: Heading[], options: PaginateOptions): Promise<Pagination> {
   // Destinations are read before pages are inserted, and follow their pages, which they name by reference.
   const located = [...readDestinations(pdf), ...readOutline(pdf, headings)];
   const links = readLinks(pdf);
@@ -183,6 +234,29 @@ export async function paginate(page: Page, parts: PlannedPart[], slots: SlotRequ
     return {...slot, text: text ?? '', page: pageNumbers.get(place.ref)!, at: place.at};
   });
   return {pdf, pages, destinations, slots: written};
+}
+
+/**
+ * The book's page (`html`, without the locators) with the slots' texts written in. Parsed apart from the
+ * page loaded, which may hold only some parts; each part's slots are in the order they were measured.
+ */
+export async function withSlotTexts(page: Page, html: string, slots: Slot[]): Promise<string> {
+  const texts = new Map<string, string[]>();
+  for (const slot of slots) texts.set(slot.part, [...(texts.get(slot.part) ?? []), slot.text]);
+  return page.evaluate(
+    (source: string, slotSelector: string, partTexts: [string, string[]][]) => {
+      const parsed = new DOMParser().parseFromString(source, 'text/html');
+      for (const [id, list] of partTexts) {
+        parsed.getElementById(id)?.querySelectorAll(slotSelector).forEach((slot, index) => {
+          slot.textContent = list[index] ?? '';
+        });
+      }
+      return `<!DOCTYPE html>\n${parsed.documentElement.outerHTML}\n`;
+    },
+    html,
+    SLOTS,
+    [...texts],
+  );
 }
 
 interface Located {
@@ -262,7 +336,7 @@ function readDestinations(document: PDFDocument): [string, Located][] {
  * then removed (the finishing makes the book's own). Entries are matched to headings by order, and
  * checked by text.
  */
-function readOutline(document: PDFDocument, headings: {id: string; text: string}[]): [string, Located][] {
+function readOutline(document: PDFDocument, headings: Heading[]): [string, Located][] {
   const context = document.context;
   const outlines = document.catalog.lookupMaybe(PDFName.of('Outlines'), PDFDict);
   const entries: (Located & {title: string})[] = [];

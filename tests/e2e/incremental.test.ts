@@ -1,41 +1,66 @@
-// A rebuild after editing one case: only that case's Markdown is processed again, and the page numbers
-// are still right although the edit moved every later case.
-import {readFile, writeFile} from 'node:fs/promises';
+// Rebuilds after editing one case and after adding one: only the edited Markdown is processed again,
+// only the parts whose print changed are printed (their pages spliced into the last print), and the
+// outputs are those of a build from scratch although the edit moved every later case.
+import {readdir, readFile, truncate, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {syntheticCasebook} from '../../scripts/casebook.js';
 import {build, type BuildResult} from '../../src/build.js';
-import {pdfPages, tableOfContents, temporaryDirectory, writeManuscript} from '../helpers.js';
+import {pdfPages, pdfStructure, structureTreeProblems, tableOfContents, temporaryDirectory, writeManuscript} from '../helpers.js';
 
 const TITLES = ['一', '二', '三', '四'].map((number) => `案例${number}：探路内涵式发展，临平经开区加快迈向未来智造城`);
+/** Half-title-less book: title page, 版权页, the series introduction, the table of contents, the cases. */
+const PARTS = 4 + TITLES.length;
+
+let manuscript: string;
+let cacheDir: string;
 let cold: BuildResult;
-let warm: BuildResult;
 let coldPages: Awaited<ReturnType<typeof pdfPages>>;
+/** After the edit: rebuilt with the cache, and built from scratch. */
+let edited: {warm: BuildResult; scratch: BuildResult};
+/** After a fifth case is added. */
+let added: {warm: BuildResult; scratch: BuildResult};
+
+async function rebuildAndScratch(outDir: string): Promise<{warm: BuildResult; scratch: BuildResult}> {
+  const warm = await build({manuscriptDir: manuscript, outDir, cacheDir});
+  const scratch = await build({manuscriptDir: manuscript, outDir: await temporaryDirectory('scratch'), cacheDir: false});
+  return {warm, scratch};
+}
 
 beforeAll(async () => {
-  const manuscript = await writeManuscript(await syntheticCasebook({cases: 4, vary: true}));
+  const book = await syntheticCasebook({cases: 5, vary: true});
+  const fifth = book['cases/005-case.md']!;
+  delete book['cases/005-case.md'];
+  manuscript = await writeManuscript(book);
   const outDir = await temporaryDirectory('incremental');
-  const cacheDir = await temporaryDirectory('cache');
+  cacheDir = await temporaryDirectory('cache');
   cold = await build({manuscriptDir: manuscript, outDir, cacheDir});
   // Read now: the rebuild replaces the PDF.
   coldPages = await pdfPages(cold.outputs!.screenPdf!);
   // Case two grows by some five pages: every later case moves.
-  const edited = path.join(manuscript, 'cases/002-case.md');
-  const added = Array.from({length: 40}, (_, index) => `编辑补写的第${index + 1}段，用于检验增量构建之后的页码与目录仍然正确。`.repeat(3)).join('\n\n');
-  await writeFile(edited, (await readFile(edited, 'utf8')).replace('时隔十年', `${added}\n\n时隔十年`));
-  warm = await build({manuscriptDir: manuscript, outDir, cacheDir});
+  const case2 = path.join(manuscript, 'cases/002-case.md');
+  const paragraphs = Array.from({length: 40}, (_, index) => `编辑补写的第${index + 1}段，用于检验增量构建之后的页码与目录仍然正确。`.repeat(3)).join('\n\n');
+  await writeFile(case2, (await readFile(case2, 'utf8')).replace('时隔十年', `${paragraphs}\n\n时隔十年`));
+  edited = await rebuildAndScratch(outDir);
+  await writeFile(path.join(manuscript, 'cases/005-case.md'), fifth);
+  added = await rebuildAndScratch(await temporaryDirectory('added'));
 });
 
 describe('a rebuild after editing one case', () => {
   it('processes only that case again', () => {
-    expect(cold.ok && warm.ok).toBe(true);
+    expect(cold.ok && edited.warm.ok && edited.scratch.ok).toBe(true);
     expect(cold.stats!.chaptersProcessed).toBe(5);
-    expect(warm.stats!.chaptersProcessed).toBe(1);
+    expect(edited.warm.stats!.chaptersProcessed).toBe(1);
+  });
+
+  it('prints only the case and the 版权页 (its 字数 changed), not the book', () => {
+    expect(cold.stats!.partsPrinted).toBe(PARTS);
+    expect(edited.warm.stats!.partsPrinted).toBe(2);
   });
 
   it('moves the later cases and prints their new page numbers in the table of contents', async () => {
     const before = tableOfContents(coldPages, TITLES);
-    const after = tableOfContents(await pdfPages(warm.outputs!.screenPdf!), TITLES);
+    const after = tableOfContents(await pdfPages(edited.warm.outputs!.screenPdf!), TITLES);
     expect(after[3]!.opening).toBeGreaterThan(before[3]!.opening);
     for (const entry of after) {
       expect(entry.printed, entry.title).toBe(entry.folio);
@@ -43,3 +68,55 @@ describe('a rebuild after editing one case', () => {
     }
   });
 });
+
+describe.each([
+  ['editing one case', () => edited],
+  ['adding a case', () => added],
+])('a rebuild after %s', (_, builds) => {
+  it('prints only some parts', () => {
+    const {warm, scratch} = builds();
+    expect(warm.ok && scratch.ok).toBe(true);
+    expect(warm.stats!.partsPrinted).toBeGreaterThan(0);
+    expect(warm.stats!.partsPrinted).toBeLessThan(scratch.stats!.partsPrinted / 2);
+  });
+
+  it('makes the PDFs of a build from scratch: text, folios, heads, labels, bookmarks, links, structure, boxes', async () => {
+    const {warm, scratch} = builds();
+    for (const kind of ['screenPdf', 'printPdf'] as const) {
+      expect(await pdfPages(warm.outputs![kind]!)).toEqual(await pdfPages(scratch.outputs![kind]!));
+    }
+    expect(await pdfStructure(warm.outputs!.screenPdf!)).toEqual(await pdfStructure(scratch.outputs!.screenPdf!));
+    expect(await structureTreeProblems(warm.outputs!.screenPdf!)).toEqual([]);
+  });
+
+  it('makes the EPUB and the HTML of a build from scratch, byte for byte', async () => {
+    const {warm, scratch} = builds();
+    expect(Buffer.compare(await readFile(warm.outputs!.epub), await readFile(scratch.outputs!.epub))).toBe(0);
+    expect(await readFile(warm.outputs!.html, 'utf8')).toBe(await readFile(scratch.outputs!.html, 'utf8'));
+  });
+});
+
+describe('a rebuild when the kept print is made of three prints already', () => {
+  it('prints the whole book (each print spliced in brings its own font subsets)', async () => {
+    const rebuilt = await editAndRebuild('cases/001-case.md');
+    expect(rebuilt.ok).toBe(true);
+    expect(rebuilt.stats!.partsPrinted).toBe(PARTS + 1);
+  });
+});
+
+describe('a rebuild whose kept print is broken', () => {
+  it('prints the whole book instead', async () => {
+    const kept = path.join(cacheDir, 'print');
+    for (const folder of await readdir(kept)) for (const file of await readdir(path.join(kept, folder))) await truncate(path.join(kept, folder, file), 1000);
+    const rebuilt = await editAndRebuild('cases/003-case.md');
+    expect(rebuilt.ok).toBe(true);
+    expect(rebuilt.stats!.partsPrinted).toBe(PARTS + 1);
+    expect(await structureTreeProblems(rebuilt.outputs!.screenPdf!)).toEqual([]);
+  });
+});
+
+async function editAndRebuild(file: string): Promise<BuildResult> {
+  const edited = path.join(manuscript, file);
+  await writeFile(edited, `${await readFile(edited, 'utf8')}\n编辑又补了一句。\n`);
+  return build({manuscriptDir: manuscript, outDir: await temporaryDirectory('rebuilt'), cacheDir});
+}
