@@ -98,6 +98,9 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
     const pagination = await paginate(raw.pdf, parts, measured.flatMap((part) => part.slots), measured.flatMap((part) => part.headings), {
       slotText: (data, pageCount) => (data.printSheets ? printSheets(options.pad ? Math.ceil(pageCount / 4) * 4 : pageCount, Number(data.printSheets)) : undefined),
     });
+    // The HTML as printed is written in Chromium while the PDFs are finished here.
+    const writingHtml = withSlotTexts(page, book.html, pagination.slots);
+    writingHtml.catch(() => undefined);
     options.onProgress?.(`${pagination.pages.length} pages: heads, folios, boxes`);
     const {screen, print} = await finishPdfs({
       body: pagination.pdf,
@@ -119,7 +122,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       pad: options.pad,
     });
     const layout = await checking;
-    const html = await withSlotTexts(page, book.html, pagination.slots);
+    const html = await writingHtml;
     const starts = raw.kept.parts.flatMap((part) => part.pageStarts);
     let printedPage = 0;
     const pages = pagination.pages.map((info) => ({...info, startText: info.role === 'blank' ? '' : starts[printedPage++] ?? ''}));
