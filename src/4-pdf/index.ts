@@ -69,8 +69,8 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
     }));
     const units = layoutUnits(book, cache);
     const lineCheck = await planLayoutCheck(page, {parts: units, cache});
-    const printKey = cache?.key('print', ...printSettings(book), await browser.version());
-    const kept = printKey ? await readKeptPrint(cache!, printKey) : undefined;
+    const settings = cache?.key('print', ...printSettings(book), await browser.version()) ?? '';
+    const kept = cache ? await readKeptPrint(cache, settings) : undefined;
     let plan = planPrint(book, units, lineCheck.unmeasured, kept);
 
     // The line check only reports, and may wait: with many parts to measure (a first build) it runs
@@ -82,17 +82,17 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
         if (lineCheck.unmeasured.length <= parts.length / 4) checkedEarly = await lineCheck.run();
       });
     let fresh = plan.print.length > 0 ? await printIn(plan) : undefined;
-    let raw = await wholePrint(plan, units, fresh, kept);
+    let raw = await wholePrint(plan, units, settings, fresh, kept);
     if (!raw) {
       // The kept print could not take the new parts: print the whole book after all.
       plan = {print: book.parts.map((part) => part.id), targets: []};
       fresh = await printIn(plan);
-      raw = (await wholePrint(plan, units, fresh))!;
+      raw = (await wholePrint(plan, units, settings, fresh))!;
     }
     options.onPrinted?.();
     const checking = checkedEarly ? Promise.resolve(checkedEarly) : lineCheck.run();
     checking.catch(() => undefined);
-    if (printKey && raw.changed) keepPrint(cache!, printKey, raw.kept);
+    if (cache && raw.changed) keepPrint(cache, raw.kept);
 
     const measured = raw.kept.parts;
     const pagination = await paginate(raw.pdf, parts, measured.flatMap((part) => part.slots), measured.flatMap((part) => part.headings), {

@@ -118,8 +118,8 @@ export async function prepareLocators(page: Page, targets: string[]): Promise<vo
       const placeholders = document.createElement('div');
       placeholders.id = 'page-placeholders';
       placeholders.style.position = 'absolute';
-      for (const link of document.querySelectorAll<HTMLAnchorElement>('a[href^="#"]')) {
-        const id = decodeURIComponent(link.hash.slice(1));
+      const missing = new Set([...document.querySelectorAll<HTMLAnchorElement>('a[href^="#"]')].map((link) => decodeURIComponent(link.hash.slice(1))));
+      for (const id of missing) {
         if (document.getElementById(id)) continue;
         const placeholder = document.createElement('span');
         placeholder.id = id;

@@ -38,6 +38,8 @@ export interface PrintedPart {
 }
 
 export interface KeptPrint {
+  /** The hash of the book's printSettings and Chromium's version it was printed with. */
+  settings: string;
   parts: PrintedPart[];
   /** The text block's width, points. */
   width: number;
@@ -54,24 +56,27 @@ export function printSettings(book: AssembledBook): (string | Uint8Array)[] {
   return [faceList(book.fonts), ...styles, pageWith(book.html, book.parts, new Set())?.replace(/\s+/g, ' ') ?? book.html];
 }
 
-/** The last print made with these stylesheets, faces, page template and Chromium; kept whole in one entry. */
-export async function readKeptPrint(cache: Cache, key: string): Promise<KeptPrint | undefined> {
-  const data = await cache.get('print', key);
+/**
+ * The last print, if it was made with these `settings`. There is one, in one cache entry (a designer
+ * changing the stylesheets would otherwise leave a print of the book behind for each change).
+ */
+export async function readKeptPrint(cache: Cache, settings: string): Promise<KeptPrint | undefined> {
+  const data = await cache.get('print', cache.key('kept print'));
   if (!data || data.length < 4) return undefined;
   const length = data.readUInt32BE(0);
   try {
-    const {parts, width} = JSON.parse(data.toString('utf8', 4, 4 + length)) as Omit<KeptPrint, 'pdf'>;
-    return {parts, width, pdf: data.subarray(4 + length)};
+    const header = JSON.parse(data.toString('utf8', 4, 4 + length)) as Omit<KeptPrint, 'pdf'>;
+    return header.settings === settings ? {...header, pdf: data.subarray(4 + length)} : undefined;
   } catch {
     return undefined;
   }
 }
 
-export function keepPrint(cache: Cache, key: string, print: KeptPrint): void {
-  const header = Buffer.from(JSON.stringify({parts: print.parts, width: print.width}));
+export function keepPrint(cache: Cache, {pdf, ...header}: KeptPrint): void {
+  const json = Buffer.from(JSON.stringify(header));
   const length = Buffer.alloc(4);
-  length.writeUInt32BE(header.length);
-  cache.set('print', key, Buffer.concat([length, header, print.pdf]));
+  length.writeUInt32BE(json.length);
+  cache.set('print', cache.key('kept print'), Buffer.concat([length, json, pdf]));
 }
 
 export interface PrintPlan {
@@ -118,7 +123,7 @@ export interface Printed {
  * fresh parts spliced in. Undefined if the kept print cannot be read or take them (a cache entry that is
  * broken, or parts that moved): the whole book is then printed. `changed`: it is not the kept one.
  */
-export async function wholePrint(plan: PrintPlan, units: LayoutUnit[], fresh?: Printed, kept?: KeptPrint): Promise<{pdf: PDFDocument; kept: KeptPrint; changed: boolean} | undefined> {
+export async function wholePrint(plan: PrintPlan, units: LayoutUnit[], settings: string, fresh?: Printed, kept?: KeptPrint): Promise<{pdf: PDFDocument; kept: KeptPrint; changed: boolean} | undefined> {
   const freshPdf = fresh ? await openPdf(fresh.pdf) : undefined;
   const counts = freshPdf ? pagesOfParts(freshPdf, plan.print) : [];
   const keys = new Map(units.map((unit) => [unit.id, unit.key ?? '']));
@@ -132,7 +137,7 @@ export async function wholePrint(plan: PrintPlan, units: LayoutUnit[], fresh?: P
       return [part.id, {...part, key: keys.get(part.id)!, pages, pageStarts: starts.slice(first - pages, first), print}];
     }),
   );
-  if (fresh && !plan.html) return {pdf: freshPdf!, kept: {parts: [...freshParts.values()], width: fresh.width, pdf: fresh.pdf}, changed: true};
+  if (fresh && !plan.html) return {pdf: freshPdf!, kept: {settings, parts: [...freshParts.values()], width: fresh.width, pdf: fresh.pdf}, changed: true};
   try {
     const keptPdf = await openPdf(kept!.pdf);
     if (!fresh) return {pdf: keptPdf, kept: kept!, changed: false};
@@ -141,7 +146,7 @@ export async function wholePrint(plan: PrintPlan, units: LayoutUnit[], fresh?: P
     if (!spliced) return undefined;
     const previous = new Map(kept!.parts.map((part) => [part.id, part]));
     const parts = order.map((id) => freshParts.get(id) ?? previous.get(id)!);
-    return {pdf: spliced, kept: {parts, width: fresh.width, pdf: await spliced.save(SAVE_FAST)}, changed: true};
+    return {pdf: spliced, kept: {settings, parts, width: fresh.width, pdf: await spliced.save(SAVE_FAST)}, changed: true};
   } catch {
     return undefined;
   }
