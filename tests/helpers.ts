@@ -10,6 +10,7 @@ import {fromHtml} from 'hast-util-from-html';
 import {toString as hastToString} from 'hast-util-to-string';
 import JSZip from 'jszip';
 import {PDFArray, PDFDict, PDFDocument, PDFName, PDFNull, PDFNumber, PDFRef, type PDFObject} from 'pdf-lib';
+import type {PDFPageProxy} from 'pdfjs-dist';
 import type {Nodes as MdastNode, PhrasingContent, Root as MdastRoot} from 'mdast';
 import {toString as mdastToString} from 'mdast-util-to-string';
 import remarkDirective from 'remark-directive';
@@ -98,6 +99,21 @@ export async function pdfPages(file: string): Promise<PdfPage[]> {
   return pages;
 }
 
+/** A node of pdf.js's structure tree of a page: an element (role, children) or a marked content (id). */
+export type StructureNode = {role?: string; type?: string; id?: string; children?: StructureNode[]};
+
+/** A page's text by marked content, under the ids pdf.js's structure tree gives them. */
+export async function markedContentTexts(page: PDFPageProxy): Promise<Map<string, string>> {
+  const content = await page.getTextContent({includeMarkedContent: true});
+  const texts = new Map<string, string>();
+  let open = '';
+  for (const item of content.items) {
+    if ('type' in item) open = item.type === 'beginMarkedContentProps' ? String(item.id ?? '') : '';
+    else if (open) texts.set(open, (texts.get(open) ?? '') + item.str);
+  }
+  return texts;
+}
+
 /**
  * What a reader's software finds in a PDF besides its text, as lines to compare: bookmarks (title and
  * page), page labels, and for each page its structure tree (roles and the text of each marked content),
@@ -122,16 +138,9 @@ export async function pdfStructure(file: string): Promise<string[]> {
   lines.push(`labels ${JSON.stringify(await document.getPageLabels())}`);
   for (let number = 1; number <= document.numPages; number++) {
     const page = await document.getPage(number);
-    const content = await page.getTextContent({includeMarkedContent: true});
-    const texts = new Map<string, string>();
-    let open = '';
-    for (const item of content.items) {
-      if ('type' in item) open = item.type === 'beginMarkedContentProps' ? String((item as {id?: string}).id ?? '') : '';
-      else if (open) texts.set(open, (texts.get(open) ?? '') + item.str);
-    }
-    type Node = {role?: string; type?: string; id?: string; children?: Node[]};
-    const show = (node: Node): string => (node.type === 'content' ? JSON.stringify(texts.get(node.id!) ?? '') : `${node.role}(${(node.children ?? []).map(show).join(',')})`);
-    const tree = (await page.getStructTree()) as Node | null;
+    const texts = await markedContentTexts(page);
+    const show = (node: StructureNode): string => (node.type === 'content' ? JSON.stringify(texts.get(node.id!) ?? '') : `${node.role}(${(node.children ?? []).map(show).join(',')})`);
+    const tree = (await page.getStructTree()) as StructureNode | null;
     lines.push(`page ${number} structure ${tree ? show(tree) : 'none'}`);
     for (const annotation of await page.getAnnotations()) {
       lines.push(`page ${number} ${annotation.subtype} → page ${(await pageOf(annotation.dest)) + 1} at ${annotation.rect.map((value: number) => value.toFixed(1)).join(' ')}`);

@@ -6,7 +6,7 @@ import {PDFArray, PDFDict, PDFDocument, PDFName} from 'pdf-lib';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {syntheticCasebook} from '../../scripts/casebook.js';
 import {build, type BuildResult} from '../../src/build.js';
-import {folioOf, manuscriptTexts, missingInOrder, normalise, openingPage, pdffonts, pdfPages, tableOfContents, temporaryDirectory, writeManuscript, type PdfPage} from '../helpers.js';
+import {folioOf, manuscriptTexts, markedContentTexts, missingInOrder, normalise, openingPage, pdffonts, pdfPages, tableOfContents, temporaryDirectory, writeManuscript, type PdfPage, type StructureNode} from '../helpers.js';
 
 const EPOCH = 1760313600; // 2025-10-13T00:00:00Z
 const TITLES = ['一', '二', '三', '四', '五', '六'].map((number) => `案例${number}：探路内涵式发展，临平经开区加快迈向未来智造城`);
@@ -203,22 +203,15 @@ describe('the screen PDF', () => {
     const document = await pdfjs.getDocument({data: new Uint8Array(await readFile(result.outputs!.screenPdf!))}).promise;
     const number = pages.screen.findIndex((page) => normalise(page.text).startsWith('目录')) + 1;
     const page = await document.getPage(number);
-    const content = await page.getTextContent({includeMarkedContent: true});
-    const texts = new Map<string, string>();
-    let open = '';
-    for (const item of content.items) {
-      if ('type' in item) open = item.type === 'beginMarkedContentProps' ? String((item as {id?: string}).id ?? '') : '';
-      else if (open) texts.set(open, (texts.get(open) ?? '') + item.str);
-    }
+    const texts = await markedContentTexts(page);
     // Each structure element's marked contents, in order.
-    type Node = {role?: string; type?: string; id?: string; children?: Node[]};
     const elements: string[][] = [];
-    const walk = (node: Node) => {
+    const walk = (node: StructureNode) => {
       const own = (node.children ?? []).filter((child) => child.type === 'content').map((child) => normalise(texts.get(child.id!) ?? ''));
       if (own.length > 0) elements.push(own);
       for (const child of node.children ?? []) if (child.type !== 'content') walk(child);
     };
-    walk((await page.getStructTree()) as Node);
+    walk((await page.getStructTree()) as StructureNode);
     const entry = elements.find((contents) => contents[0]?.startsWith(normalise(TITLES[0]!)));
     expect(entry, JSON.stringify(elements)).toBeDefined();
     expect(entry!.at(-1)).toBe(tableOfContents(pages.screen, TITLES)[0]!.printed);
