@@ -17,13 +17,13 @@ import {hasErrors, reportError, reportWarning} from './messages.js';
 export interface BuildOptions {
   manuscriptDir: string;
   outDir: string;
-  /** The build sent to print: placeholders and open editorial queries are errors. */
+  /** The build sent to print: placeholders and open editorial queries are errors; the whole book is printed. */
   final?: boolean;
   /** Which PDFs to write (both by default). */
   pdf?: PdfKind[];
   /** Pad the print PDF with blank pages to a multiple of 4. */
   pad?: boolean;
-  /** The build cache (chapters, typeset parts, font subsets, line checks, the cover); false for none. Default: the project's .cache. */
+  /** The build cache (chapters, typeset parts, font subsets, line checks, the cover, the last print); false for none. Default: the project's .cache. */
   cacheDir?: string | false;
   /** Called as each stage starts, and with a detail as it goes (“case 3 of 50”), for a progress display. */
   onStage?: (stage: string, detail?: string) => void;
@@ -151,7 +151,7 @@ async function buildBook(manuscript: Manuscript, files: VFile[], launching: Prom
     const browser = await stages.run('launch chromium', () => launching);
     let markPrinted!: () => void;
     const printed = new Promise<void>((resolve) => (markPrinted = resolve));
-    const printing = stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, onProgress: stages.progress, onPrinted: markPrinted, cache}));
+    const printing = stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, onProgress: stages.progress, onPrinted: markPrinted, cache, whole: options.final}));
     // The EPUB is begun while Chromium prints (this process would otherwise wait): its page list follows
     // the print pages; its cover is drawn by Chromium while the PDFs are finished here.
     const pages = printing.then((pdf) => pdf.pages.map((page) => ({label: page.label, partId: page.part.id, text: page.startText})));

@@ -19,7 +19,7 @@ const USAGE = `Usage:
       Builds the book: out/html/index.html, the screen PDF, the print PDF and the EPUB.
       --manuscript  the manuscript folder (default: manuscript)
       --out         the output folder (default: out)
-      --final       the build sent to print: placeholders and open queries are errors
+      --final       the build sent to print: placeholders and open queries are errors, the whole book printed
       --pdf         which PDFs to write: print (for the press), screen, or both (default)
       --pad         pad the print PDF with blank pages to a multiple of 4
       --format      json: the messages and the summary as JSON on standard output, for machines

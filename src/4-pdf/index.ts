@@ -32,6 +32,11 @@ export interface PdfOptions {
   cache?: Cache;
   /** Told when Chromium has printed (other work may then be given to it while the PDFs are finished). */
   onPrinted?: () => void;
+  /**
+   * Print the whole book even when only some parts changed: the build sent to print, so that its PDF
+   * carries one set of font subsets (each print spliced in brings its own).
+   */
+  whole?: boolean;
 }
 
 export interface PrintedPage extends PageInfo {
@@ -71,7 +76,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
     const lineCheck = await planLayoutCheck(page, {parts: units, cache});
     const settings = cache?.key('print', ...printSettings(book), await browser.version()) ?? '';
     const kept = cache ? await readKeptPrint(cache, settings) : undefined;
-    let plan = planPrint(book, units, lineCheck.unmeasured, kept);
+    let plan = planPrint(book, units, lineCheck.unmeasured, options.whole ? undefined : kept);
 
     // The line check only reports, and may wait: with many parts to measure (a first build) it runs
     // after the print, in Chromium while the PDFs are finished here (measured on 1,214 pages: 0.5 s

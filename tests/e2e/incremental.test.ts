@@ -120,3 +120,20 @@ async function editAndRebuild(file: string): Promise<BuildResult> {
   await writeFile(edited, `${await readFile(edited, 'utf8')}\n编辑又补了一句。\n`);
   return build({manuscriptDir: manuscript, outDir: await temporaryDirectory('rebuilt'), cacheDir});
 }
+
+describe('the build sent to print (--final)', () => {
+  it('prints the whole book though only one case changed', async () => {
+    const book = 'title: 测试之书\n';
+    const chapter = (text: string) => `---\ntitle: 案例${text.slice(0, 2)}\n---\n\n${text}\n`;
+    const root = await writeManuscript({'book.yaml': book, 'cases/01.md': chapter('城市发展动力。'), 'cases/02.md': chapter('内涵式发展。'), 'cases/03.md': chapter('品质提升。')});
+    const options = {manuscriptDir: root, outDir: await temporaryDirectory('final'), cacheDir: await temporaryDirectory('final-cache')};
+    const first = await build(options);
+    await writeFile(path.join(root, 'cases/03.md'), chapter('品质提升，案例就是路径。'));
+    const rebuilt = await build(options);
+    await writeFile(path.join(root, 'cases/03.md'), chapter('品质提升，案例就是路径之一。'));
+    const final = await build({...options, final: true});
+    expect([first.ok, rebuilt.ok, final.ok]).toEqual([true, true, true]);
+    expect(rebuilt.stats!.partsPrinted).toBeLessThan(first.stats!.partsPrinted);
+    expect(final.stats!.partsPrinted).toBe(first.stats!.partsPrinted);
+  });
+});
