@@ -10,7 +10,7 @@ import {finishPdfs, type OutlineEntry} from './finish.js';
 import {readFurnitureStyle, type Sheet} from './furniture.js';
 import type {Cache} from '../cache.js';
 import {POINTS_PER_PIXEL} from '../pdf-content.js';
-import {planLayoutCheck, type LayoutReport, type LayoutUnit} from './layout-check.js';
+import {planLayoutCheck, type LayoutReport} from './layout-check.js';
 import {listHeadings, measureSlots, paginate, prepareLocators, printPage, withSlotTexts, type PageInfo, type PlannedPart} from './paginate.js';
 import {keepPrint, planPrint, printSettings, readKeptPrint, wholePrint, type ImageResolution, type Printed, type PrintPlan} from './reprint.js';
 
@@ -72,9 +72,11 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
       startsOnRecto: part.startsOnRecto,
       hasRunningHeads: part.hasRunningHeads,
     }));
-    const units = layoutUnits(book, cache);
+    // A part's lines, and so its print, depend on its HTML and on the book's settings.
+    const shared = printSettings(book);
+    const units = book.parts.map((part) => ({id: part.id, key: cache?.key('layout', part.html, ...shared)}));
     const lineCheck = await planLayoutCheck(page, {parts: units, cache});
-    const settings = cache?.key('print', ...printSettings(book), await browser.version()) ?? '';
+    const settings = cache?.key('print', ...shared, await browser.version()) ?? '';
     const kept = cache ? await readKeptPrint(cache, settings) : undefined;
     let plan = planPrint(book, units, lineCheck.unmeasured, options.whole ? undefined : kept);
 
@@ -201,11 +203,6 @@ function sheetsOf(book: AssembledBook, pages: PageInfo[]): Sheet[] {
   });
 }
 
-/** The parts, each with what its lines (and so its print) depend on: its HTML and the book's settings. */
-function layoutUnits(book: AssembledBook, cache?: Cache): LayoutUnit[] {
-  const settings = printSettings(book);
-  return book.parts.map((part) => ({id: part.id, key: cache?.key('layout', part.html, ...settings)}));
-}
 
 function outlineOf(book: AssembledBook): OutlineEntry[] {
   return book.parts

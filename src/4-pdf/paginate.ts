@@ -159,7 +159,7 @@ export async function measureSlots(page: Page): Promise<SlotRequest[]> {
   );
 }
 
-export interface Heading {
+export interface PageHeading {
   /** Its id, if any. */
   id: string;
   text: string;
@@ -168,7 +168,7 @@ export interface Heading {
 }
 
 /** The book's headings in document order, as Chromium's outline lists them. */
-export async function listHeadings(page: Page): Promise<Heading[]> {
+export async function listHeadings(page: Page): Promise<PageHeading[]> {
   return page.evaluate(() =>
     [...document.querySelectorAll<HTMLElement>('h1, h2, h3, h4, h5, h6')]
       .filter((heading) => heading.getClientRects().length > 0)
@@ -184,12 +184,7 @@ export async function printPage(page: Page, timeoutMs: number): Promise<Uint8Arr
 /** How many pages each part takes in a print as Chromium made it (each part starts a page). */
 export function pagesOfParts(pdf: PDFDocument, ids: string[]): number[] {
   const pageIndex = new Map(pdf.getPages().map((page, index) => [page.ref, index]));
-  const dests = pdf.catalog.lookupMaybe(PDFName.of('Dests'), PDFDict);
-  const starts = new Map<string, number>();
-  for (const [name, value] of dests?.entries() ?? []) {
-    const page = pdf.context.lookup(value as PDFObject, PDFArray).get(0);
-    if (page instanceof PDFRef && pageIndex.has(page)) starts.set(decodeName(name.asString()), pageIndex.get(page)!);
-  }
+  const starts = new Map(readDestinations(pdf).map(([id, {ref}]) => [id, pageIndex.get(ref)!]));
   return ids.map((id, index) => {
     const start = starts.get(id);
     const next = index + 1 < ids.length ? starts.get(ids[index + 1]!) : pdf.getPageCount();
@@ -199,7 +194,7 @@ export function pagesOfParts(pdf: PDFDocument, ids: string[]): number[] {
 }
 
 /** Chromium's print of the book (opened), its blank pages inserted, and what was printed where. */
-export async function paginate(pdf: PDFDocument, parts: PlannedPart[], slots: SlotRequest[], headings: Heading[], options: PaginateOptions): Promise<Pagination> {
+export async function paginate(pdf: PDFDocument, parts: PlannedPart[], slots: SlotRequest[], headings: PageHeading[], options: PaginateOptions): Promise<Pagination> {
   // Destinations are read before pages are inserted, and follow their pages, which they name by reference.
   const located = [...readDestinations(pdf), ...readOutline(pdf, headings)];
   const links = readLinks(pdf);
@@ -336,7 +331,7 @@ function readDestinations(document: PDFDocument): [string, Located][] {
  * then removed (the finishing makes the book's own). Entries are matched to headings by order, and
  * checked by text.
  */
-function readOutline(document: PDFDocument, headings: Heading[]): [string, Located][] {
+function readOutline(document: PDFDocument, headings: PageHeading[]): [string, Located][] {
   const context = document.context;
   const outlines = document.catalog.lookupMaybe(PDFName.of('Outlines'), PDFDict);
   const entries: (Located & {title: string})[] = [];

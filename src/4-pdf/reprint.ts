@@ -10,7 +10,7 @@ import type {Cache} from '../cache.js';
 import {contentStreams, openPdf, pageStartText, removeUnreachable, SAVE_FAST, type TextFonts} from '../pdf-content.js';
 import {nameType0Font, subsetTag} from './furniture.js';
 import type {LayoutUnit} from './layout-check.js';
-import {pagesOfParts, type Heading, type SlotRequest} from './paginate.js';
+import {pagesOfParts, type PageHeading, type SlotRequest} from './paginate.js';
 
 export interface ImageResolution {
   /** As in the HTML: images/<name>. */
@@ -33,7 +33,7 @@ export interface PrintedPart {
   /** The first characters of text on each of its pages (for the EPUB's print page equivalents). */
   pageStarts: string[];
   slots: SlotRequest[];
-  headings: Heading[];
+  headings: PageHeading[];
   images: ImageResolution[];
 }
 
@@ -207,7 +207,7 @@ function structureOf(pdf: PDFDocument): StructureTree | undefined {
   return {root, documentRef, document, kids: list, parents};
 }
 
-export interface PrintPieces {
+interface PrintPieces {
   pdf: PDFDocument;
   /** Its parts in print order, and how many pages each takes. */
   parts: {id: string; pages: number}[];
@@ -264,10 +264,10 @@ export function splicePrints(previous: PrintPieces, fresh: PrintPieces, order: s
   const copiedFonts = new Set<PDFRef>();
   let at = 0;
   for (const id of order) {
-    const kept = baseParts.get(id);
-    if (kept && !freshParts.has(id)) {
-      placed.push({id, pages: kept.pages.map((page) => page.ref), element: kept.element, source: 'previous', printedAfter: previousOf(previous, id)});
-      at += kept.pages.length;
+    const keptPart = baseParts.get(id);
+    if (keptPart && !freshParts.has(id)) {
+      placed.push({id, pages: keptPart.pages.map((page) => page.ref), element: keptPart.element, source: 'previous', printedAfter: previousOf(previous, id)});
+      at += keptPart.pages.length;
       continue;
     }
     const part = freshParts.get(id)!;
