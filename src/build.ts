@@ -8,7 +8,7 @@ import {VFile} from 'vfile';
 import {readManuscript, type Manuscript} from './1-manuscript/index.js';
 import {renderChapters, type ChapterContent} from './2-markdown/index.js';
 import {assembleBook, TemplateError, type AssembledBook} from './3-assemble/index.js';
-import {explainChromiumFailure, launchBrowser, renderPdfs, type ImageResolution, type LayoutReport, type PdfResult} from './4-pdf/index.js';
+import {explainChromiumFailure, launchBrowser, openConfinedPage, renderPdfs, type ConfinedPage, type ImageResolution, type LayoutReport, type PdfResult} from './4-pdf/index.js';
 import {packageEpub} from './5-epub/index.js';
 import {preflight, type PreflightReport} from './6-preflight/index.js';
 import {Cache, DEFAULT_CACHE_DIR} from './cache.js';
@@ -104,16 +104,19 @@ class Stages {
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const stages = new Stages(options.onStage);
-  const {manuscript, files} = await stages.run('read', () => readManuscript(options.manuscriptDir));
-  if (!manuscript || hasErrors(files)) return {ok: false, files};
-
-  // Chromium starts while the Markdown is read and the book assembled.
+  const outDir = path.resolve(options.outDir);
+  const staging = path.join(outDir, `.staging-${process.pid}-${Date.now()}`);
+  // Chromium starts, and opens the tab the book is printed in, while the manuscript is read, its
+  // Markdown processed and the book assembled.
   const launching = launchBrowser();
-  launching.catch(() => undefined);
+  const opening = launching.then((browser) => openConfinedPage(browser, path.join(staging, 'html')));
+  opening.catch(() => undefined);
   let cache: Cache | undefined;
   try {
+    const {manuscript, files} = await stages.run('read', () => readManuscript(options.manuscriptDir));
+    if (!manuscript || hasErrors(files)) return {ok: false, files};
     cache = options.cacheDir === false ? undefined : await Cache.open(options.cacheDir ?? DEFAULT_CACHE_DIR);
-    return await buildBook(manuscript, files, launching, options, stages, cache);
+    return await buildBook(manuscript, files, {launching, opening, staging, outDir}, options, stages, cache);
   } catch (error) {
     throw explainChromiumFailure(error, await launching.catch(() => undefined));
   } finally {
@@ -123,7 +126,15 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
 }
 
-async function buildBook(manuscript: Manuscript, files: VFile[], launching: Promise<Browser>, options: BuildOptions, stages: Stages, cache?: Cache): Promise<BuildResult> {
+interface Workspace {
+  launching: Promise<Browser>;
+  opening: Promise<ConfinedPage>;
+  /** Where the outputs are made, then moved into `outDir`. */
+  staging: string;
+  outDir: string;
+}
+
+async function buildBook(manuscript: Manuscript, files: VFile[], {launching, opening, staging, outDir}: Workspace, options: BuildOptions, stages: Stages, cache?: Cache): Promise<BuildResult> {
   const chapters = await stages.run('markdown', () =>
     renderChapters(manuscript, {final: options.final, cache, onChapter: (done, total) => stages.progress(`chapter ${done} of ${total}`)}),
   );
@@ -140,8 +151,6 @@ async function buildBook(manuscript: Manuscript, files: VFile[], launching: Prom
   }
   if (!book || hasErrors(files)) return {ok: false, files};
 
-  const outDir = path.resolve(options.outDir);
-  const staging = path.join(outDir, `.staging-${process.pid}-${Date.now()}`);
   const htmlDir = path.join(staging, 'html');
   const date = buildDate(book);
   const names = outputNames(book.config.title);
@@ -151,7 +160,7 @@ async function buildBook(manuscript: Manuscript, files: VFile[], launching: Prom
     const browser = await stages.run('launch chromium', () => launching);
     let markPrinted!: () => void;
     const printed = new Promise<void>((resolve) => (markPrinted = resolve));
-    const printing = stages.run('pdf', () => renderPdfs(book, htmlDir, browser, {date, pad: options.pad, onProgress: stages.progress, onPrinted: markPrinted, cache, whole: options.final}));
+    const printing = stages.run('pdf', () => renderPdfs(book, htmlDir, browser, opening, {date, pad: options.pad, onProgress: stages.progress, onPrinted: markPrinted, cache, whole: options.final}));
     // The EPUB is begun while Chromium prints (this process would otherwise wait): its page list follows
     // the print pages; its cover is drawn by Chromium while the PDFs are finished here.
     const pages = printing.then((pdf) => pdf.pages.map((page) => ({label: page.label, partId: page.part.id, text: page.startText})));

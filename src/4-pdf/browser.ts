@@ -62,11 +62,17 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+export interface ConfinedPage {
+  page: Page;
+  /** The requests it refused. */
+  refused: string[];
+}
+
 /**
  * A page that may load only files inside `folder`, with the page's own JavaScript off (the build's
- * measurements run through DevTools, which still works). Returns the requests it refused.
+ * measurements run through DevTools, which still works).
  */
-export async function openConfinedPage(browser: Browser, folder: string): Promise<{page: Page; refused: string[]}> {
+export async function openConfinedPage(browser: Browser, folder: string): Promise<ConfinedPage> {
   const page = await browser.newPage();
   await page.setJavaScriptEnabled(false);
   const refused: string[] = [];

@@ -3,7 +3,6 @@
 // the printed folios, bookmarks matching the table of contents, metadata, and the page boxes of the
 // two PDFs — the screen PDF cropped to the trim, the print PDF with bleed, crop marks and no links.
 import {
-  cmyk,
   PDFArray,
   PDFDict,
   PDFDocument,
@@ -16,7 +15,8 @@ import {
 } from 'pdf-lib';
 import {decodeStream, flateStream, POINTS_PER_MM, removeUnreachable, SAVE_FAST} from '../pdf-content.js';
 import type {SubsetFontFile} from '../3-assemble/fonts.js';
-import {asArtifact, drawSheet, DrawnFonts, furnitureTexts, type FurnitureStyle, type Sheet} from './furniture.js';
+import type {Cache} from '../cache.js';
+import {asArtifact, drawSheet, DrawnFonts, furnitureTexts, round, SharedContent, type FurnitureStyle, type Sheet} from './furniture.js';
 import type {Destination, PageInfo, Slot} from './paginate.js';
 import {pageFrame, writeSlots} from './slots.js';
 
@@ -50,6 +50,8 @@ export interface FinishInput {
   bleed: number;
   /** Pad the print PDF with blank pages to a multiple of 4 (whole sheets for the binder). */
   pad?: boolean;
+  /** Keeps the fonts of what is drawn here, cut down to its characters. */
+  cache?: Cache;
 }
 
 /** Crop marks: they start at the bleed edge and are this long; the media leaves this margin around them. */
@@ -76,11 +78,12 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
   };
 
   const {style, sheets} = input.furniture;
-  const fonts = await DrawnFonts.embed(document, input.furniture.fonts, [...furnitureTexts(sheets, style), ...input.slots]);
+  const fonts = await DrawnFonts.embed(document, input.furniture.fonts, [...furnitureTexts(sheets, style), ...input.slots], input.cache);
   writeSlots(document, input.slots, fonts);
+  const content = new SharedContent(document);
   for (const [index, page] of pages.entries()) {
     wrapExistingContent(page);
-    drawSheet(page, sheets[index]!, style, fonts, block, trimBox(index));
+    drawSheet(page, sheets[index]!, style, fonts, block, trimBox(index), content);
   }
   await fonts.finish();
 
@@ -113,7 +116,7 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
     page.setCropBox(trim.x - reach, trim.y - reach, trim.width + 2 * reach, trim.height + 2 * reach);
     page.setBleedBox(trim.x - bleed, trim.y - bleed, trim.width + 2 * bleed, trim.height + 2 * bleed);
     page.setTrimBox(trim.x, trim.y, trim.width, trim.height);
-    drawCropMarks(page, trim, bleed, mm(MARK_LENGTH_MM));
+    content.append(page, cropMarks(trim, bleed, mm(MARK_LENGTH_MM)));
     page.node.delete(PDFName.of('Annots'));
     page.node.delete(PDFName.of('StructParents'));
   }
@@ -178,23 +181,23 @@ function wrapExistingContent(page: PDFPage) {
   page.node.normalize();
 }
 
-function drawCropMarks(page: PDFPage, trim: {x: number; y: number; width: number; height: number}, offset: number, length: number) {
+function cropMarks(trim: {x: number; y: number; width: number; height: number}, offset: number, length: number): string {
   const left = trim.x;
   const right = trim.x + trim.width;
   const bottom = trim.y;
   const top = trim.y + trim.height;
-  // Registration colour, so that the marks appear on every printing plate.
-  const style = {thickness: 0.25, color: cmyk(1, 1, 1, 1)};
-  asArtifact(page, () => {
-    for (const x of [left, right]) {
-      for (const y of [bottom, top]) {
-        const outwardX = x === left ? -1 : 1;
-        const outwardY = y === bottom ? -1 : 1;
-        page.drawLine({start: {x: x + outwardX * offset, y}, end: {x: x + outwardX * (offset + length), y}, ...style});
-        page.drawLine({start: {x, y: y + outwardY * offset}, end: {x, y: y + outwardY * (offset + length)}, ...style});
-      }
+  const lines: string[] = [];
+  const line = (x1: number, y1: number, x2: number, y2: number) => lines.push(`${round(x1)} ${round(y1)} m ${round(x2)} ${round(y2)} l S`);
+  for (const x of [left, right]) {
+    for (const y of [bottom, top]) {
+      const outwardX = x === left ? -1 : 1;
+      const outwardY = y === bottom ? -1 : 1;
+      line(x + outwardX * offset, y, x + outwardX * (offset + length), y);
+      line(x, y + outwardY * offset, x, y + outwardY * (offset + length));
     }
-  });
+  }
+  // Registration colour, so that the marks appear on every printing plate.
+  return asArtifact(`q 1 1 1 1 K 0.25 w\n${lines.join('\n')}\nQ`);
 }
 
 /** /PageLabels: roman for the front matter, arabic from the first case, as printed. */

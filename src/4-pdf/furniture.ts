@@ -4,16 +4,14 @@ import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import fontkit from '@pdf-lib/fontkit';
 import {createHash} from 'node:crypto';
-import {grayscale, PDFArray, PDFDict, PDFName, PDFOperator, PDFOperatorNames, type PDFDocument, type PDFFont, type PDFPage} from 'pdf-lib';
+import {PDFArray, PDFDict, PDFName, type PDFDocument, type PDFFont, type PDFPage, type PDFRef} from 'pdf-lib';
 import subsetFont from 'subset-font';
 import {parse as parseYaml} from 'yaml';
 import {z} from 'zod';
 import type {SubsetFontFile} from '../3-assemble/fonts.js';
+import type {Cache} from '../cache.js';
 import {POINTS_PER_MM} from '../pdf-content.js';
 import {STYLES_DIR} from '../project.js';
-
-/** Gray black: printed with black ink alone (see makeBlackPure in finish.ts). */
-const BLACK = grayscale(0);
 
 const length = (unit: 'mm' | 'pt') =>
   z.string().transform((value, context) => {
@@ -75,12 +73,13 @@ export interface TextBlock {
 export class DrawnFonts {
   private readonly embedded = new Map<SubsetFontFile, PDFFont>();
   private readonly data = new Map<SubsetFontFile, Uint8Array>();
+  private readonly measured = new Map<string, {font: PDFFont; hex: string; width: number}[]>();
 
   private constructor(private readonly document: PDFDocument, private readonly fonts: SubsetFontFile[]) {
     document.registerFontkit(fontkit);
   }
 
-  static async embed(document: PDFDocument, fonts: SubsetFontFile[], texts: DrawnText[]): Promise<DrawnFonts> {
+  static async embed(document: PDFDocument, fonts: SubsetFontFile[], texts: DrawnText[], cache?: Cache): Promise<DrawnFonts> {
     const drawn = new DrawnFonts(document, fonts);
     const used = new Map<SubsetFontFile, Set<string>>();
     for (const {text, families, weight} of texts) {
@@ -90,7 +89,13 @@ export class DrawnFonts {
       }
     }
     for (const [file, characters] of used) {
-      const data = await subsetFont(Buffer.from(file.data), [...characters].join(''), {targetFormat: 'truetype'});
+      const text = [...characters].sort().join('');
+      const key = cache?.key('drawn font', file.data, text);
+      let data = key ? await cache!.get('drawn-fonts', key) : undefined;
+      if (!data) {
+        data = await subsetFont(Buffer.from(file.data), text, {targetFormat: 'truetype'});
+        if (key) cache!.set('drawn-fonts', key, data);
+      }
       drawn.embedded.set(file, await document.embedFont(data, {subset: false}));
       drawn.data.set(file, data);
     }
@@ -105,9 +110,38 @@ export class DrawnFonts {
     }
   }
 
-  /** The text cut into runs of one font each: for each character, the first family (as in CSS) that has it. */
-  runs(text: string, families: string[], weight: number): {font: PDFFont; text: string}[] {
-    return this.split(text, families, weight).map((run) => ({font: this.embedded.get(run.file)!, text: run.text}));
+  /** The width of `text` set in `face`, points. */
+  width(text: string, face: Face): number {
+    return this.measure(text, face).reduce((total, run) => total + run.width, 0);
+  }
+
+  /**
+   * Operators that show `text` in `face` from (x, y), in a text object: each run in its font, named in
+   * the page's resources. `flipped`: the page's y axis points down (inside Chromium's own content).
+   */
+  show(page: PDFPage, text: string, face: Face, x: number, y: number, flipped = false): string {
+    let left = x;
+    return this.measure(text, face)
+      .map((run) => {
+        const operators = `${fontResourceName(page, run.font.ref)} ${face.size} Tf 1 0 0 ${flipped ? -1 : 1} ${round(left)} ${round(y)} Tm ${run.hex} Tj`;
+        left += run.width;
+        return operators;
+      })
+      .join('\n');
+  }
+
+  /** The text in runs of one font each, encoded and measured: once for each text (a book's heads repeat). */
+  private measure(text: string, face: Face): {font: PDFFont; hex: string; width: number}[] {
+    const key = JSON.stringify([text, face.families, face.weight, face.size]);
+    let runs = this.measured.get(key);
+    if (!runs) {
+      runs = this.split(text, face.families, face.weight).map((run) => {
+        const font = this.embedded.get(run.file)!;
+        return {font, hex: font.encodeText(run.text).toString(), width: font.widthOfTextAtSize(run.text, face.size)};
+      });
+      this.measured.set(key, runs);
+    }
+    return runs;
   }
 
   private split(text: string, families: string[], weight: number): {file: SubsetFontFile; text: string}[] {
@@ -149,45 +183,72 @@ export function nameType0Font(type0: PDFDict, fontName: string) {
   descendant.lookup(PDFName.of('FontDescriptor'), PDFDict).set(PDFName.of('FontName'), name);
 }
 
-/** Draws a page's head and folio; `trim` is the trim box on the page. */
-export function drawSheet(page: PDFPage, sheet: Sheet, style: FurnitureStyle, fonts: DrawnFonts, block: TextBlock, trim: {x: number; y: number; width: number; height: number}) {
-  const left = block.left;
-  const right = left + block.width;
-  const mm = (value: number) => value * POINTS_PER_MM;
-  const operations: (() => void)[] = [];
+/** Families (the first that has a character sets it, as in CSS), weight and size in points. */
+export interface Face {
+  families: string[];
+  weight: number;
+  size: number;
+}
 
-  if (sheet.head) {
-    const runs = fonts.runs(sheet.head, [style.head.family], style.head.weight);
-    const width = runs.reduce((total, run) => total + run.font.widthOfTextAtSize(run.text, style.head.size), 0);
-    const baseline = trim.y + trim.height - mm(style.head.baseline);
-    let x = left + (block.width - width) / 2;
-    for (const run of runs) {
-      const at = x;
-      operations.push(() => page.drawText(run.text, {x: at, y: baseline, size: style.head.size, font: run.font, color: BLACK}));
-      x += run.font.widthOfTextAtSize(run.text, style.head.size);
-    }
-    if (style.head.rule > 0) {
-      const y = baseline - mm(style.head.ruleGap);
-      operations.push(() => page.drawLine({start: {x: left, y}, end: {x: right, y}, thickness: style.head.rule, color: BLACK}));
-    }
+export const round = (value: number) => Math.round(value * 1000) / 1000;
+
+/** The font's name in the page's resources, added if it has none (the page's content streams are left as they are). */
+export function fontResourceName(page: PDFPage, font: PDFRef): string {
+  const resources = page.node.Resources();
+  if (!resources) throw new Error('the page has no resources');
+  let fonts = resources.lookupMaybe(PDFName.of('Font'), PDFDict);
+  if (!fonts) {
+    fonts = page.doc.context.obj({});
+    resources.set(PDFName.of('Font'), fonts);
   }
-  if (sheet.folio) {
-    const runs = fonts.runs(sheet.folio, [style.folio.family], style.folio.weight);
-    const width = runs.reduce((total, run) => total + run.font.widthOfTextAtSize(run.text, style.folio.size), 0);
-    let x = style.folio.align === 'center' ? left + (block.width - width) / 2 : sheet.side === 'recto' ? right - width : left;
-    const baseline = trim.y + mm(style.folio.baseline);
-    for (const run of runs) {
-      const at = x;
-      operations.push(() => page.drawText(run.text, {x: at, y: baseline, size: style.folio.size, font: run.font, color: BLACK}));
-      x += run.font.widthOfTextAtSize(run.text, style.folio.size);
+  const existing = fonts.entries().find(([, value]) => value === font);
+  if (existing) return existing[0].toString();
+  let number = 1;
+  while (fonts.has(PDFName.of(`Drawn${number}`))) number++;
+  fonts.set(PDFName.of(`Drawn${number}`), font);
+  return `/Drawn${number}`;
+}
+
+/**
+ * Content added to pages: one stream for each distinct content, which every page drawing it shares (the
+ * running heads of a part, the crop marks of a side repeat from page to page).
+ */
+export class SharedContent {
+  private readonly streams = new Map<string, PDFRef>();
+
+  constructor(private readonly document: PDFDocument) {}
+
+  append(page: PDFPage, operators: string): void {
+    let ref = this.streams.get(operators);
+    if (!ref) {
+      ref = this.document.context.register(this.document.context.flateStream(operators));
+      this.streams.set(operators, ref);
     }
+    page.node.addContentStream(ref);
   }
-  if (operations.length > 0) asArtifact(page, () => operations.forEach((operation) => operation()));
 }
 
 /** Page furniture is not part of the text: marked as an artifact, screen readers and text export skip it. */
-export function asArtifact(page: PDFPage, draw: () => void) {
-  page.pushOperators(PDFOperator.of(PDFOperatorNames.BeginMarkedContent, [PDFName.of('Artifact')]));
-  draw();
-  page.pushOperators(PDFOperator.of(PDFOperatorNames.EndMarkedContent));
+export const asArtifact = (operators: string) => `/Artifact BMC\n${operators}\nEMC`;
+
+/** Draws a page's head and folio in gray black (black ink only); `trim` is the trim box on the page. */
+export function drawSheet(page: PDFPage, sheet: Sheet, style: FurnitureStyle, fonts: DrawnFonts, block: TextBlock, trim: {x: number; y: number; width: number; height: number}, content: SharedContent) {
+  const left = block.left;
+  const right = left + block.width;
+  const mm = (value: number) => value * POINTS_PER_MM;
+
+  if (sheet.head) {
+    const face = {families: [style.head.family], weight: style.head.weight, size: style.head.size};
+    const baseline = trim.y + trim.height - mm(style.head.baseline);
+    const text = `q 0 g BT\n${fonts.show(page, sheet.head, face, left + (block.width - fonts.width(sheet.head, face)) / 2, baseline)}\nET Q`;
+    const y = round(baseline - mm(style.head.ruleGap));
+    const rule = style.head.rule > 0 ? `\nq 0 G ${style.head.rule} w ${round(left)} ${y} m ${round(right)} ${y} l S Q` : '';
+    content.append(page, asArtifact(text + rule));
+  }
+  if (sheet.folio) {
+    const face = {families: [style.folio.family], weight: style.folio.weight, size: style.folio.size};
+    const width = fonts.width(sheet.folio, face);
+    const x = style.folio.align === 'center' ? left + (block.width - width) / 2 : sheet.side === 'recto' ? right - width : left;
+    content.append(page, asArtifact(`q 0 g BT\n${fonts.show(page, sheet.folio, face, x, trim.y + mm(style.folio.baseline))}\nET Q`));
+  }
 }

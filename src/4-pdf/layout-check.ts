@@ -56,11 +56,11 @@ export interface LayoutCheck {
 }
 
 /** Reads what the cache holds, so that the caller can choose when to measure the rest. */
-export async function planLayoutCheck(page: Page, options: {parts?: LayoutUnit[]; cache?: Cache} = {}): Promise<LayoutCheck> {
+export async function planLayoutCheck(page: Page | Promise<Page>, options: {parts?: LayoutUnit[]; cache?: Cache} = {}): Promise<LayoutCheck> {
   const measure = await MEASURE_LINES;
   // The page as it is laid out: the PDF stage loads it in print media, with the print text width.
-  const measureIn = (roots: string[] | null) =>
-    page.evaluate(`(${measure})(${JSON.stringify(BLOCKS)}, ${JSON.stringify(CLOSING_MARKS)}, ${JSON.stringify(OPENING_MARKS)}, ${JSON.stringify(roots)})`) as Promise<LayoutReport[]>;
+  const measureIn = async (roots: string[] | null) =>
+    (await page).evaluate(`(${measure})(${JSON.stringify(BLOCKS)}, ${JSON.stringify(CLOSING_MARKS)}, ${JSON.stringify(OPENING_MARKS)}, ${JSON.stringify(roots)})`) as Promise<LayoutReport[]>;
   const {parts, cache} = options;
   if (!parts) return {unmeasured: [], run: async () => merge(await measureIn(null))};
 

@@ -119,16 +119,22 @@ export interface Printed {
 }
 
 /**
- * The print of the whole book, opened, as Chromium made it: the fresh print, or the kept one with the
- * fresh parts spliced in. Undefined if the kept print cannot be read or take them (a cache entry that is
+ * The print of the whole book, opened, as Chromium made it: the fresh print, or the kept one (opened)
+ * with the fresh parts spliced in. Undefined if the kept print cannot take them (a cache entry that is
  * broken, or parts that moved): the whole book is then printed. `changed`: it is not the kept one.
  */
-export async function wholePrint(plan: PrintPlan, units: LayoutUnit[], settings: string, fresh?: Printed, kept?: KeptPrint): Promise<{pdf: PDFDocument; kept: KeptPrint; changed: boolean} | undefined> {
+export async function wholePrint(
+  plan: PrintPlan,
+  units: LayoutUnit[],
+  settings: string,
+  fresh?: Printed,
+  kept?: {print: KeptPrint; pdf: PDFDocument},
+): Promise<{pdf: PDFDocument; kept: KeptPrint; changed: boolean} | undefined> {
   const freshPdf = fresh ? await openPdf(fresh.pdf) : undefined;
   const counts = freshPdf ? pagesOfParts(freshPdf, plan.print) : [];
   const keys = new Map(units.map((unit) => [unit.id, unit.key ?? '']));
   const starts = freshPdf ? pageStarts(freshPdf) : [];
-  const print = plan.html ? Math.max(...kept!.parts.map((part) => part.print)) + 1 : 0;
+  const print = plan.html ? Math.max(...kept!.print.parts.map((part) => part.print)) + 1 : 0;
   let first = 0;
   const freshParts = new Map(
     fresh?.parts.map((part, index) => {
@@ -138,15 +144,15 @@ export async function wholePrint(plan: PrintPlan, units: LayoutUnit[], settings:
     }),
   );
   if (fresh && !plan.html) return {pdf: freshPdf!, kept: {settings, parts: [...freshParts.values()], width: fresh.width, pdf: fresh.pdf}, changed: true};
+  if (!fresh) return {pdf: kept!.pdf, kept: kept!.print, changed: false};
   try {
-    const keptPdf = await openPdf(kept!.pdf);
-    if (!fresh) return {pdf: keptPdf, kept: kept!, changed: false};
     const order = units.map((unit) => unit.id);
-    const spliced = splicePrints({pdf: keptPdf, parts: kept!.parts}, {pdf: freshPdf!, parts: [...freshParts.values()]}, order);
+    const spliced = splicePrints({pdf: kept!.pdf, parts: kept!.print.parts}, {pdf: freshPdf!, parts: [...freshParts.values()]}, order);
     if (!spliced) return undefined;
-    const previous = new Map(kept!.parts.map((part) => [part.id, part]));
+    const previous = new Map(kept!.print.parts.map((part) => [part.id, part]));
     const parts = order.map((id) => freshParts.get(id) ?? previous.get(id)!);
-    return {pdf: spliced, kept: {settings, parts, width: fresh.width, pdf: await spliced.save(SAVE_FAST)}, changed: true};
+    // Without object streams: written in half the time, read as fast (a larger file, in the cache).
+    return {pdf: spliced, kept: {settings, parts, width: fresh.width, pdf: await spliced.save({...SAVE_FAST, useObjectStreams: false})}, changed: true};
   } catch {
     return undefined;
   }

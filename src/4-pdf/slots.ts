@@ -73,17 +73,11 @@ export function writeSlots(document: PDFDocument, slots: Slot[], fonts: DrawnFon
       if (!before) throw new Error(`no text precedes the page-number slot #${slot.id} on page ${slot.page}`);
       const owner = sections.filter((section) => section.mcid !== undefined && section.end <= before.end).at(-1);
 
-      const runs = fonts.runs(slot.text, slot.families, slot.weight);
-      const widths = runs.map((run) => run.font.widthOfTextAtSize(run.text, slot.fontSize));
-      let left = slot.align === 'end' ? x + slot.width - widths.reduce((sum, width) => sum + width, 0) : x;
-      const shows = runs.map((run, index) => {
-        const show = `${addFont(document, page, run.font.ref)} ${slot.fontSize} Tf 1 0 0 -1 ${round(left)} ${round(y)} Tm ${run.font.encodeText(run.text).toString()} Tj`;
-        left += widths[index]!;
-        return show;
-      });
+      const face = {families: slot.families, weight: slot.weight, size: slot.fontSize};
+      const left = slot.align === 'end' ? x + slot.width - fonts.width(slot.text, face) : x;
       const mcid = owner ? tagAfter(document, page, owner.mcid!) : undefined;
       const marked = mcid === undefined ? '/Artifact BMC' : `/Span <</MCID ${mcid} >>BDC`;
-      const text = `\n${marked}\nq 0 g BT\n${shows.join('\n')}\nET Q\nEMC\n`;
+      const text = `\n${marked}\nq 0 g BT\n${fonts.show(page, slot.text, face, left, y, true)}\nET Q\nEMC\n`;
       // Right after the text before it, or as soon after as the graphics state is the page's own; if it
       // never is again, at the end, where only Chromium's first transformation (the flip) is in force.
       const at = plainPoints.find((point) => point >= before.end);
@@ -99,8 +93,6 @@ export function writeSlots(document: PDFDocument, slots: Slot[], fonts: DrawnFon
     document.context.assign(streamRef, flateStream(document.context, stream.dict, Buffer.from(changed, 'latin1')));
   }
 }
-
-const round = (value: number) => Math.round(value * 1000) / 1000;
 
 /**
  * Chromium's marked-content sections (tagged text, artifacts) in stream order, with where their text
@@ -189,23 +181,6 @@ function numberTreeValue(document: PDFDocument, node: PDFDict, key: number): PDF
     if (found) return found;
   }
   return undefined;
-}
-
-/** Names the font in the page's resources (leaving its content streams as they are). */
-function addFont(document: PDFDocument, page: PDFPage, font: PDFRef): string {
-  const resources = page.node.Resources();
-  if (!resources) throw new Error('the page has no resources');
-  let fonts = resources.lookupMaybe(PDFName.of('Font'), PDFDict);
-  if (!fonts) {
-    fonts = document.context.obj({});
-    resources.set(PDFName.of('Font'), fonts);
-  }
-  const existing = fonts.entries().find(([, value]) => value === font);
-  if (existing) return existing[0].toString();
-  let number = 1;
-  while (fonts.has(PDFName.of(`Slot${number}`))) number++;
-  fonts.set(PDFName.of(`Slot${number}`), font);
-  return `/Slot${number}`;
 }
 
 function firstStreamRef(page: PDFPage): PDFRef {

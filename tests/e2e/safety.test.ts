@@ -156,10 +156,13 @@ describe('a failed build', () => {
 
   it('when Chromium is killed mid-build, ends with a clear message, the previous outputs intact and no Chromium left', async () => {
     // A book long enough that Chromium is still printing when it is killed.
-    const root = await writeManuscript(await syntheticCasebook({cases: 20}));
+    const files = await syntheticCasebook({cases: 20});
+    const root = await writeManuscript(files);
     const out = await temporaryDirectory('out');
     expect((await cli(['build', '--manuscript', root, '--out', out])).code).toBe(0);
     const before = await snapshot(out);
+    // Every case edited, so that the whole book is printed again (not taken from the cache).
+    for (const [name, content] of Object.entries(files)) if (name.startsWith('cases/')) await writeFile(path.join(root, name), `${content}\n又一段。\n`);
 
     const child = spawn(path.join(PROJECT, 'node_modules/.bin/tsx'), [path.join(PROJECT, 'src/cli.ts'), 'build', '--manuscript', root, '--out', out], {cwd: PROJECT, env: {...process.env, NO_COLOR: '1'}});
     let stderr = '';
