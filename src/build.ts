@@ -109,32 +109,39 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // Chromium starts, and opens the tab the book is printed in, while the manuscript is read, its
   // Markdown processed and the book assembled.
   const launching = launchBrowser();
-  const opening = launching.then((browser) => openConfinedPage(browser, path.join(staging, 'html')));
+  const opening = launching.then((browser) => openConfinedPage(browser, path.join(staging, 'html'), {first: true}));
   opening.catch(() => undefined);
+  let closing: Promise<void> | undefined;
+  // A Chromium that crashed cannot be closed: its error must not hide the one that explains the failure.
+  const closeBrowser = () => (closing ??= launching.then((browser) => browser.close()).catch(() => undefined));
+  const cacheOpening = options.cacheDir === false ? undefined : Cache.open(options.cacheDir ?? DEFAULT_CACHE_DIR);
+  cacheOpening?.catch(() => undefined);
   let cache: Cache | undefined;
   try {
     const {manuscript, files} = await stages.run('read', () => readManuscript(options.manuscriptDir));
+    cache = await cacheOpening;
     if (!manuscript || hasErrors(files)) return {ok: false, files};
-    cache = options.cacheDir === false ? undefined : await Cache.open(options.cacheDir ?? DEFAULT_CACHE_DIR);
-    return await buildBook(manuscript, files, {launching, opening, staging, outDir}, options, stages, cache);
+    return await buildBook(manuscript, files, {launching, opening, closeBrowser, staging, outDir}, options, stages, cache);
   } catch (error) {
-    throw explainChromiumFailure(error, await launching.catch(() => undefined));
+    // Once closed on purpose, Chromium explains nothing.
+    throw closing ? error : explainChromiumFailure(error, await launching.catch(() => undefined));
   } finally {
     await cache?.flush();
-    // A Chromium that crashed cannot be closed: its error must not hide the one that explains the failure.
-    await (await launching.catch(() => undefined))?.close().catch(() => undefined);
+    await closeBrowser();
   }
 }
 
 interface Workspace {
   launching: Promise<Browser>;
   opening: Promise<ConfinedPage>;
+  /** Closes Chromium (once): called as soon as the build needs it no more. */
+  closeBrowser: () => Promise<void>;
   /** Where the outputs are made, then moved into `outDir`. */
   staging: string;
   outDir: string;
 }
 
-async function buildBook(manuscript: Manuscript, files: VFile[], {launching, opening, staging, outDir}: Workspace, options: BuildOptions, stages: Stages, cache?: Cache): Promise<BuildResult> {
+async function buildBook(manuscript: Manuscript, files: VFile[], {launching, opening, closeBrowser, staging, outDir}: Workspace, options: BuildOptions, stages: Stages, cache?: Cache): Promise<BuildResult> {
   const chapters = await stages.run('markdown', () =>
     renderChapters(manuscript, {final: options.final, cache, onChapter: (done, total) => stages.progress(`chapter ${done} of ${total}`)}),
   );
@@ -165,15 +172,21 @@ async function buildBook(manuscript: Manuscript, files: VFile[], {launching, ope
     // the print pages; its cover is drawn by Chromium while the PDFs are finished here.
     const pages = printing.then((pdf) => pdf.pages.map((page) => ({label: page.label, partId: page.part.id, text: page.startText})));
     const [pdf, epub] = await Promise.all([printing, stages.alongside('epub', printing, () => packageEpub(book, {date, pages, printed, browser, htmlDir, cache}))]);
+    // Chromium takes a tenth of a second to close: it does so while the PDFs are checked and written.
+    void closeBrowser();
     if (pdf.refused.length > 0) throw new Error(`Chromium tried to load files outside the build: ${pdf.refused.join(', ')}`);
     reportLowResolution(pdf.images, chapters);
-    await writeFile(path.join(htmlDir, 'index.html'), pdf.html);
-    const reports = await stages.run('preflight', () => preflightPdfs(pdf, kinds, book, names, outDir, files));
-    if (hasErrors(files)) return {ok: false, files};
-
+    // Written into the staging folder while the PDFs are checked (a failed check leaves them unpublished).
     const written = kinds.map((kind) => (kind === 'print' ? names.printPdf : names.screenPdf));
-    for (const kind of kinds) await writeFile(path.join(staging, kind === 'print' ? names.printPdf : names.screenPdf), kind === 'print' ? pdf.print : pdf.screen);
-    await writeFile(path.join(staging, names.epub), epub);
+    const writing = Promise.all([
+      writeFile(path.join(htmlDir, 'index.html'), pdf.html),
+      ...kinds.map((kind, index) => writeFile(path.join(staging, written[index]!), kind === 'print' ? pdf.print : pdf.screen)),
+      writeFile(path.join(staging, names.epub), epub),
+    ]);
+    writing.catch(() => undefined);
+    const reports = await stages.run('preflight', () => preflightPdfs(pdf, kinds, book, names, outDir, files));
+    await writing;
+    if (hasErrors(files)) return {ok: false, files};
     await publish(staging, outDir, [names.html, ...written, names.epub]);
     return {
       ok: true,

@@ -41,7 +41,7 @@ export function decodeStream(stream: PDFRawStream): Uint8Array {
 }
 
 /**
- * Streams already decoded: the finishing reads every page twice (its first text, then its colours).
+ * Streams already decoded (or made here): a page is read for its first text, its black, its slots.
  * Streams are never changed in place (a rewritten one is a new object), so an entry cannot go stale.
  */
 const decodedStreams = new WeakMap<PDFRawStream, Uint8Array>();
@@ -52,7 +52,9 @@ export function flateStream(context: PDFContext, dict: PDFDict, contents: Uint8A
   for (const key of ['Filter', 'DecodeParms', 'Length']) entries.delete(PDFName.of(key));
   entries.set(PDFName.of('Filter'), PDFName.of('FlateDecode'));
   // The fastest level: a content stream is compressed almost as well, in a third of the time.
-  return PDFRawStream.of(entries, deflateSync(contents, {level: 1}));
+  const stream = PDFRawStream.of(entries, deflateSync(contents, {level: 1}));
+  decodedStreams.set(stream, contents);
+  return stream;
 }
 
 type Matrix = [number, number, number, number, number, number];
@@ -362,4 +364,54 @@ export function removeUnreachable(document: PDFDocument) {
     }
   }
   for (const [ref] of context.enumerateIndirectObjects()) if (!reached.has(ref)) context.delete(ref);
+}
+
+/**
+ * Rewrites RGB black (`0 0 0 rg`) as gray black (`0 g`), and RGB grays as grays, in every content stream
+ * and form: Chromium writes black as RGB black, which a RIP separates into all four inks (rich black,
+ * blurred small type). On screen the two are the same black.
+ */
+export function makeBlackPure(document: PDFDocument) {
+  const context = document.context;
+  const contentRefs = new Set<string>();
+  for (const page of document.getPages()) {
+    const contents = page.node.Contents();
+    const refs = contents instanceof PDFArray ? contents.asArray() : [page.node.get(PDFName.of('Contents'))];
+    for (const ref of refs) if (ref instanceof PDFRef) contentRefs.add(ref.toString());
+  }
+  for (const [ref, object] of context.enumerateIndirectObjects()) {
+    if (!(object instanceof PDFRawStream)) continue;
+    const isForm = object.dict.get(PDFName.of('Subtype')) === PDFName.of('Form');
+    if (!isForm && !contentRefs.has(ref.toString())) continue;
+    const source = Buffer.from(decodeStream(object)).toString('latin1');
+    const pure = neutralAsGray(source);
+    if (pure !== source) context.assign(ref, flateStream(context, object.dict, Buffer.from(pure, 'latin1')));
+  }
+}
+
+/**
+ * Any neutral colour (`l l l rg`, r = g = b), black above all, as gray (`l g`): black ink only. Looks back
+ * from each rg/RG rather than matching a pattern at every position: twice as fast on 38 MB of content.
+ */
+export function neutralAsGray(source: string): string {
+  const isSpace = (index: number) => /[\s\0]/.test(source[index] ?? '');
+  const tokenStart = (end: number) => {
+    let start = end;
+    while (start > 0 && !isSpace(start - 1)) start--;
+    return start;
+  };
+  const pieces: string[] = [];
+  let copied = 0;
+  for (const match of source.matchAll(/ (rg|RG)(?=\s|$)/g)) {
+    const blue = tokenStart(match.index);
+    if (source[blue - 1] !== ' ') continue;
+    const green = tokenStart(blue - 1);
+    if (source[green - 1] !== ' ') continue;
+    const red = tokenStart(green - 1);
+    const level = source.slice(red, green - 1);
+    if (red < copied || !/^\d*\.?\d+$/.test(level) || source.slice(green, blue - 1) !== level || source.slice(blue, match.index) !== level) continue;
+    pieces.push(source.slice(copied, red), level, match[1] === 'rg' ? ' g' : ' G');
+    copied = match.index + match[0].length;
+  }
+  return copied === 0 ? source : pieces.join('') + source.slice(copied);
 }

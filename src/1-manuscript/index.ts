@@ -49,23 +49,25 @@ export async function readManuscript(root: string): Promise<ReadResult> {
   const chapters: Chapter[] = [];
   const usedIds = new Set<string>();
   const titles = new Map<string, VFile>();
+  const listed: {kind: ChapterKind; file: VFile}[] = [];
   for (const kind of ['front', 'case'] as const) {
-    for (const chapterPath of await chapterPaths(root, kind, parsedBook, bookFile)) {
-      const file = new VFile({path: chapterPath});
-      files.push(file);
-      const text = await readSource(root, file);
-      if (text === undefined) continue;
-      const frontmatter = readFrontmatter(file);
-      if (!frontmatter) continue;
-      const {data: meta} = frontmatter;
-      // Two chapters with one title would make the table of contents and the running heads ambiguous.
-      const earlier = titles.get(meta.title);
-      if (earlier) {
-        reportError(file, `another chapter has the title “${meta.title}”: ${path.relative(root, earlier.path)}`, frontmatter.positionOf(['title']), 'duplicate-title');
-      }
-      titles.set(meta.title, file);
-      chapters.push({kind, id: uniqueId(kind, chapterPath, usedIds), file, meta});
+    for (const chapterPath of await chapterPaths(root, kind, parsedBook, bookFile)) listed.push({kind, file: new VFile({path: chapterPath})});
+  }
+  // Read all at once: one after the other, a 50-case book's files took twice as long.
+  const texts = await Promise.all(listed.map(({file}) => readSource(root, file)));
+  for (const [index, {kind, file}] of listed.entries()) {
+    files.push(file);
+    if (texts[index] === undefined) continue;
+    const frontmatter = readFrontmatter(file);
+    if (!frontmatter) continue;
+    const {data: meta} = frontmatter;
+    // Two chapters with one title would make the table of contents and the running heads ambiguous.
+    const earlier = titles.get(meta.title);
+    if (earlier) {
+      reportError(file, `another chapter has the title “${meta.title}”: ${path.relative(root, earlier.path)}`, frontmatter.positionOf(['title']), 'duplicate-title');
     }
+    titles.set(meta.title, file);
+    chapters.push({kind, id: uniqueId(kind, file.path, usedIds), file, meta});
   }
   return {files, manuscript: parsedBook && {root, book: parsedBook.data, bookFile, chapters}};
 }
@@ -125,16 +127,18 @@ async function chapterPaths(root: string, kind: ChapterKind, parsedBook: ParsedY
   if (!parsedBook || !listed) return inFolder;
 
   const result: string[] = [];
+  const inside = (entry: string) => path.resolve(root, entry).startsWith(root + path.sep);
+  const isFile = await Promise.all(listed.map((entry) => (inside(entry) ? stat(path.resolve(root, entry)).then((info) => info.isFile(), () => false) : false)));
   for (const [index, entry] of listed.entries()) {
     const at = parsedBook.positionOf([key, index]);
     const absolute = path.resolve(root, entry);
-    if (!absolute.startsWith(root + path.sep)) {
+    if (!inside(entry)) {
       reportError(bookFile, `“${entry}” is outside the manuscript folder`, at, 'outside-manuscript');
     } else if (!entry.endsWith('.md')) {
       reportError(bookFile, `“${entry}” is not a Markdown (.md) file`, at, 'not-markdown');
     } else if (result.includes(absolute)) {
       reportError(bookFile, `“${entry}” is listed twice`, at, 'duplicate-chapter');
-    } else if (!(await stat(absolute).then((info) => info.isFile(), () => false))) {
+    } else if (!isFile[index]) {
       reportError(bookFile, `“${entry}” does not exist`, at, 'missing-file',
         inFolder.length > 0 ? `Files in ${folder}/: ${inFolder.map((file) => path.basename(file)).join(', ')}.` : undefined);
     } else {

@@ -70,10 +70,11 @@ export interface ConfinedPage {
 
 /**
  * A page that may load only files inside `folder`, with the page's own JavaScript off (the build's
- * measurements run through DevTools, which still works).
+ * measurements run through DevTools, which still works). `first`: the blank tab Chromium starts with,
+ * whose renderer is running already, rather than a new one.
  */
-export async function openConfinedPage(browser: Browser, folder: string): Promise<ConfinedPage> {
-  const page = await browser.newPage();
+export async function openConfinedPage(browser: Browser, folder: string, options: {first?: boolean} = {}): Promise<ConfinedPage> {
+  const page = (options.first ? (await browser.pages())[0] : undefined) ?? (await browser.newPage());
   await page.setJavaScriptEnabled(false);
   const refused: string[] = [];
   await page.setRequestInterception(true);

@@ -10,10 +10,9 @@ import {
   PDFName,
   PDFNumber,
   PDFPage,
-  PDFRawStream,
   PDFRef,
 } from 'pdf-lib';
-import {decodeStream, flateStream, POINTS_PER_MM, removeUnreachable, SAVE_FAST} from '../pdf-content.js';
+import {POINTS_PER_MM, removeUnreachable, SAVE_FAST} from '../pdf-content.js';
 import type {SubsetFontFile} from '../3-assemble/fonts.js';
 import type {Cache} from '../cache.js';
 import {asArtifact, drawSheet, DrawnFonts, furnitureTexts, round, SharedContent, type FurnitureStyle, type Sheet} from './furniture.js';
@@ -101,10 +100,8 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
   const screen = await document.save(SAVE_FAST);
 
   // The press needs no links, bookmarks or structure tree (its links would point at removed
-  // annotations), and black as black ink only: Chromium writes it as RGB black, which a RIP separates
-  // into all four inks (rich black, blurred small type).
+  // annotations). Its black is black ink only: made so when the print was opened (makeBlackPure).
   for (const key of ['StructTreeRoot', 'MarkInfo', 'Outlines', 'PageMode']) document.catalog.delete(PDFName.of(key));
-  makeBlackPure(document);
   if (input.pad) {
     while (document.getPageCount() % 4 !== 0) pages.push(document.addPage([sheet.width, sheet.height]));
   }
@@ -124,52 +121,6 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
   // Without object streams: twice as fast to write; the press gets a larger file, which it does not mind.
   const print = await document.save({...SAVE_FAST, useObjectStreams: false});
   return {screen, print};
-}
-
-/** Rewrites RGB black (`0 0 0 rg`) as gray black (`0 g`), and RGB grays as grays, in every content stream and form. */
-function makeBlackPure(document: PDFDocument) {
-  const context = document.context;
-  const contentRefs = new Set<string>();
-  for (const page of document.getPages()) {
-    const contents = page.node.Contents();
-    const refs = contents instanceof PDFArray ? contents.asArray() : [page.node.get(PDFName.of('Contents'))];
-    for (const ref of refs) if (ref instanceof PDFRef) contentRefs.add(ref.toString());
-  }
-  for (const [ref, object] of context.enumerateIndirectObjects()) {
-    if (!(object instanceof PDFRawStream)) continue;
-    const isForm = object.dict.get(PDFName.of('Subtype')) === PDFName.of('Form');
-    if (!isForm && !contentRefs.has(ref.toString())) continue;
-    const source = Buffer.from(decodeStream(object)).toString('latin1');
-    const pure = neutralAsGray(source);
-    if (pure !== source) context.assign(ref, flateStream(context, object.dict, Buffer.from(pure, 'latin1')));
-  }
-}
-
-/**
- * Any neutral colour (`l l l rg`, r = g = b), black above all, as gray (`l g`): black ink only. Looks back
- * from each rg/RG rather than matching a pattern at every position: twice as fast on 38 MB of content.
- */
-export function neutralAsGray(source: string): string {
-  const isSpace = (index: number) => /[\s\0]/.test(source[index] ?? '');
-  const tokenStart = (end: number) => {
-    let start = end;
-    while (start > 0 && !isSpace(start - 1)) start--;
-    return start;
-  };
-  const pieces: string[] = [];
-  let copied = 0;
-  for (const match of source.matchAll(/ (rg|RG)(?=\s|$)/g)) {
-    const blue = tokenStart(match.index);
-    if (source[blue - 1] !== ' ') continue;
-    const green = tokenStart(blue - 1);
-    if (source[green - 1] !== ' ') continue;
-    const red = tokenStart(green - 1);
-    const level = source.slice(red, green - 1);
-    if (red < copied || !/^\d*\.?\d+$/.test(level) || source.slice(green, blue - 1) !== level || source.slice(blue, match.index) !== level) continue;
-    pieces.push(source.slice(copied, red), level, match[1] === 'rg' ? ' g' : ' G');
-    copied = match.index + match[0].length;
-  }
-  return copied === 0 ? source : pieces.join('') + source.slice(copied);
 }
 
 /**

@@ -9,10 +9,10 @@ import type {ConfinedPage} from './browser.js';
 import {finishPdfs, type OutlineEntry} from './finish.js';
 import {readFurnitureStyle, type Sheet} from './furniture.js';
 import type {Cache} from '../cache.js';
-import {openPdf, POINTS_PER_PIXEL} from '../pdf-content.js';
+import {POINTS_PER_PIXEL} from '../pdf-content.js';
 import {planLayoutCheck, type LayoutReport} from './layout-check.js';
 import {listHeadings, measureSlots, paginate, prepareLocators, printPage, withSlotTexts, type PageInfo, type PlannedPart} from './paginate.js';
-import {keepPrint, planPrint, printSettings, readKeptPrint, wholePrint, type ImageResolution, type Printed, type PrintPlan} from './reprint.js';
+import {keepPrint, openKeptPrint, planPrint, printSettings, readKeptPrint, wholePrint, type ImageResolution, type Printed, type PrintPlan} from './reprint.js';
 
 export {BrowserUnavailableError, ChromiumFailedError, explainChromiumFailure, launchBrowser, openConfinedPage, type ConfinedPage} from './browser.js';
 export type {PageInfo} from './paginate.js';
@@ -60,10 +60,7 @@ export interface PdfResult {
   printed: string[];
 }
 
-/**
- * Prints the book in `tab` (a page of `browser` confined to `htmlDir`, which it closes when done). What
- * needs no page is done before the tab is awaited: a tab opens while the book is still assembled.
- */
+/** Prints the book in `tab` (a page of `browser` confined to `htmlDir`, which it closes when done). */
 export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: Browser, tab: Promise<ConfinedPage>, options: PdfOptions): Promise<PdfResult> {
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
   const cache = options.cache;
@@ -83,9 +80,8 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
     const settings = cache?.key('print', ...shared, await browser.version()) ?? '';
     const kept = cache && !options.whole ? await readKeptPrint(cache, settings) : undefined;
     let plan = planPrint(book, units, lineCheck.unmeasured, kept);
-    // The kept print is opened if it is to be used: while Chromium opens the tab, as a rule.
-    const keptPdf = kept && (plan.html || plan.print.length === 0) ? await openPdf(kept.pdf).catch(() => undefined) : undefined;
-    if (kept && !keptPdf) plan = planPrint(book, units, lineCheck.unmeasured);
+    // The kept print, if it is to be used, is read while Chromium opens the tab, as a rule.
+    const keptPdf = kept && (plan.html || plan.print.length === 0) ? await openKeptPrint(kept) : undefined;
     opened = await tab;
     const {page, refused} = opened;
 

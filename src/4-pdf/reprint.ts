@@ -7,7 +7,7 @@ import {PDFArray, PDFDict, PDFName, PDFNull, PDFNumber, PDFObjectCopier, PDFPage
 import {faceList} from '../3-assemble/fonts.js';
 import type {AssembledBook} from '../3-assemble/index.js';
 import type {Cache} from '../cache.js';
-import {contentStreams, openPdf, pageStartText, removeUnreachable, SAVE_FAST, type TextFonts} from '../pdf-content.js';
+import {contentStreams, makeBlackPure, openPdf, pageStartText, removeUnreachable, SAVE_FAST, type TextFonts} from '../pdf-content.js';
 import {nameType0Font, subsetTag} from './furniture.js';
 import type {LayoutUnit} from './layout-check.js';
 import {pagesOfParts, type PageHeading, type SlotRequest} from './paginate.js';
@@ -40,6 +40,8 @@ export interface PrintedPart {
 export interface KeptPrint {
   /** The hash of the book's printSettings and Chromium's version it was printed with. */
   settings: string;
+  /** Its black is gray black already (makeBlackPure): true once it has been spliced. */
+  grayBlack: boolean;
   parts: PrintedPart[];
   /** The text block's width, points. */
   width: number;
@@ -67,6 +69,17 @@ export async function readKeptPrint(cache: Cache, settings: string): Promise<Kep
   try {
     const header = JSON.parse(data.toString('utf8', 4, 4 + length)) as Omit<KeptPrint, 'pdf'>;
     return header.settings === settings ? {...header, pdf: data.subarray(4 + length)} : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The kept print, opened, its black made pure (makeBlackPure); undefined if it cannot be read. */
+export async function openKeptPrint(kept: KeptPrint): Promise<PDFDocument | undefined> {
+  try {
+    const pdf = await openPdf(kept.pdf);
+    if (!kept.grayBlack) makeBlackPure(pdf);
+    return pdf;
   } catch {
     return undefined;
   }
@@ -119,9 +132,11 @@ export interface Printed {
 }
 
 /**
- * The print of the whole book, opened, as Chromium made it: the fresh print, or the kept one (opened)
- * with the fresh parts spliced in. Undefined if the kept print cannot take them (a cache entry that is
- * broken, or parts that moved): the whole book is then printed. `changed`: it is not the kept one.
+ * The print of the whole book, opened, as Chromium made it but with its black made pure (makeBlackPure,
+ * for the press; the same black on screen): the fresh print, or the kept one (as openKeptPrint gives it)
+ * with the fresh parts spliced in. Undefined if the kept print could not be opened or cannot take them
+ * (a cache entry that is broken, or parts that moved): the whole book is then printed. `changed`: it is
+ * not the kept one.
  */
 export async function wholePrint(
   plan: PrintPlan,
@@ -131,10 +146,11 @@ export async function wholePrint(
   kept?: {print: KeptPrint; pdf: PDFDocument},
 ): Promise<{pdf: PDFDocument; kept: KeptPrint; changed: boolean} | undefined> {
   const freshPdf = fresh ? await openPdf(fresh.pdf) : undefined;
+  if (freshPdf) makeBlackPure(freshPdf);
   const counts = freshPdf ? pagesOfParts(freshPdf, plan.print) : [];
   const keys = new Map(units.map((unit) => [unit.id, unit.key ?? '']));
   const starts = freshPdf ? pageStarts(freshPdf) : [];
-  const print = plan.html ? Math.max(...kept!.print.parts.map((part) => part.print)) + 1 : 0;
+  const print = plan.html && kept ? Math.max(...kept.print.parts.map((part) => part.print)) + 1 : 0;
   let first = 0;
   const freshParts = new Map(
     fresh?.parts.map((part, index) => {
@@ -143,16 +159,18 @@ export async function wholePrint(
       return [part.id, {...part, key: keys.get(part.id)!, pages, pageStarts: starts.slice(first - pages, first), print}];
     }),
   );
-  if (fresh && !plan.html) return {pdf: freshPdf!, kept: {settings, parts: [...freshParts.values()], width: fresh.width, pdf: fresh.pdf}, changed: true};
-  if (!fresh) return {pdf: kept!.pdf, kept: kept!.print, changed: false};
+  // Kept as Chromium made it: saving it costs more than making its black pure again on a rebuild.
+  if (fresh && !plan.html) return {pdf: freshPdf!, kept: {settings, grayBlack: false, parts: [...freshParts.values()], width: fresh.width, pdf: fresh.pdf}, changed: true};
+  if (!kept) return undefined;
+  if (!fresh) return {pdf: kept.pdf, kept: kept.print, changed: false};
   try {
     const order = units.map((unit) => unit.id);
-    const spliced = splicePrints({pdf: kept!.pdf, parts: kept!.print.parts}, {pdf: freshPdf!, parts: [...freshParts.values()]}, order);
+    const spliced = splicePrints({pdf: kept.pdf, parts: kept.print.parts}, {pdf: freshPdf!, parts: [...freshParts.values()]}, order);
     if (!spliced) return undefined;
-    const previous = new Map(kept!.print.parts.map((part) => [part.id, part]));
+    const previous = new Map(kept.print.parts.map((part) => [part.id, part]));
     const parts = order.map((id) => freshParts.get(id) ?? previous.get(id)!);
     // Without object streams: written in half the time, read as fast (a larger file, in the cache).
-    return {pdf: spliced, kept: {settings, parts, width: fresh.width, pdf: await spliced.save({...SAVE_FAST, useObjectStreams: false})}, changed: true};
+    return {pdf: spliced, kept: {settings, grayBlack: true, parts, width: fresh.width, pdf: await spliced.save({...SAVE_FAST, useObjectStreams: false})}, changed: true};
   } catch {
     return undefined;
   }

@@ -87,6 +87,9 @@ describe.each([
     }
     expect(await pdfStructure(warm.outputs!.screenPdf!)).toEqual(await pdfStructure(scratch.outputs!.screenPdf!));
     expect(await structureTreeProblems(warm.outputs!.screenPdf!)).toEqual([]);
+    // Black as black ink only on the pages taken from the kept print too.
+    expect(warm.stats!.preflight.print!.findings).toEqual(scratch.stats!.preflight.print!.findings);
+    expect(warm.stats!.preflight.print!.findings.map((finding) => finding.message).join('\n')).not.toMatch(/RGB/);
   });
 
   it('makes the EPUB and the HTML of a build from scratch, byte for byte', async () => {

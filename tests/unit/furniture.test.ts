@@ -17,6 +17,6 @@ it('gives pages that draw the same thing one stream, and a page that draws somet
   expect(streamsOf(0)).toEqual(streamsOf(1));
   expect(streamsOf(2)[0]).toBe(streamsOf(0)[0]);
   expect(streamsOf(2)).toHaveLength(2);
-  const text = Buffer.from(decodeStream(document.context.lookup(streamsOf(2)[1]!, PDFRawStream))).toString('latin1');
+  const text = Buffer.from(decodeStream(document.context.lookup(streamsOf(2)[1]!) as PDFRawStream)).toString('latin1');
   expect(text).toBe('/Artifact BMC\nq 0 g BT /F1 9 Tf 1 0 0 1 10 20 Tm <0002> Tj ET Q\nEMC');
 });

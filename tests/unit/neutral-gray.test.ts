@@ -1,7 +1,7 @@
 // The print PDF's colours: Chromium writes black (and grays) as RGB, which a RIP separates into all four
 // inks; finish.ts rewrites every neutral RGB colour as gray, and nothing else.
 import {describe, expect, it} from 'vitest';
-import {neutralAsGray} from '../../src/4-pdf/finish.js';
+import {neutralAsGray} from '../../src/pdf-content.js';
 
 describe('neutralAsGray', () => {
   it('rewrites equal RGB operands as gray, for fill and stroke', () => {
