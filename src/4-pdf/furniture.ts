@@ -73,7 +73,7 @@ export interface TextBlock {
 export class DrawnFonts {
   private readonly embedded = new Map<SubsetFontFile, PDFFont>();
   private readonly data = new Map<SubsetFontFile, Uint8Array>();
-  private readonly measured = new Map<string, {font: PDFFont; hex: string; width: number}[]>();
+  private readonly measured = new Map<string, MeasuredRun[]>();
 
   private constructor(private readonly document: PDFDocument, private readonly fonts: SubsetFontFile[]) {
     document.registerFontkit(fontkit);
@@ -131,7 +131,7 @@ export class DrawnFonts {
   }
 
   /** The text in runs of one font each, encoded and measured: once for each text (a book's heads repeat). */
-  private measure(text: string, face: Face): {font: PDFFont; hex: string; width: number}[] {
+  private measure(text: string, face: Face): MeasuredRun[] {
     const key = JSON.stringify([text, face.families, face.weight, face.size]);
     let runs = this.measured.get(key);
     if (!runs) {
@@ -183,6 +183,13 @@ export function nameType0Font(type0: PDFDict, fontName: string) {
   descendant.lookup(PDFName.of('FontDescriptor'), PDFDict).set(PDFName.of('FontName'), name);
 }
 
+/** A run of text in one font: the font, the text's glyphs as a hex string, and its width in points. */
+interface MeasuredRun {
+  font: PDFFont;
+  hex: string;
+  width: number;
+}
+
 /** Families (the first that has a character sets it, as in CSS), weight and size in points. */
 export interface Face {
   families: string[];
@@ -193,7 +200,7 @@ export interface Face {
 export const round = (value: number) => Math.round(value * 1000) / 1000;
 
 /** The font's name in the page's resources, added if it has none (the page's content streams are left as they are). */
-export function fontResourceName(page: PDFPage, font: PDFRef): string {
+function fontResourceName(page: PDFPage, font: PDFRef): string {
   const resources = page.node.Resources();
   if (!resources) throw new Error('the page has no resources');
   let fonts = resources.lookupMaybe(PDFName.of('Font'), PDFDict);

@@ -214,6 +214,7 @@ interface PartDocument {
 }
 
 const labelStandIn = (index: number) => `\uE000${index}\uE001`;
+const STAND_IN = /\uE000(\d+)\uE001/g;
 
 function partDocumentKey(html: string, fileOf: Map<string, string>, cache: Cache): string {
   return cache.key('epub part', html, [...fileOf.values()].join('\n'));
@@ -247,8 +248,6 @@ export function partDocument(
   cache?.setJson('epub-parts', partDocumentKey(part.html, fileOf, cache), document);
   return withLabels(document, pages);
 }
-
-const STAND_IN = /\uE000(\d+)\uE001/g;
 
 function withLabels(document: PartDocument, pages: PrintPage[]): {xhtml: string; pages: string[]} {
   return {xhtml: document.xhtml.replace(STAND_IN, (_, index: string) => pages[Number(index)]!.label), pages: document.placed.map((index) => pages[index]!.label)};
