@@ -32,7 +32,7 @@ export interface CliResult {
 /** Runs the command line as an editor would (`npm run build -- …` runs exactly this). */
 export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   try {
-    const {stdout, stderr} = await run(path.join(PROJECT, 'node_modules/.bin/tsx'), [path.join(PROJECT, 'src/cli.ts'), ...args], {
+    const {stdout, stderr} = await run(process.execPath, [path.join(PROJECT, 'scripts/tool.mjs'), ...args], {
       cwd: PROJECT,
       env: {...process.env, NO_COLOR: '1', ...env},
       maxBuffer: 64 * 1024 * 1024,

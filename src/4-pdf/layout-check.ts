@@ -5,10 +5,12 @@
 // it, a new line has begun. The page is measured with print media and the print text width, so its
 // lines are the lines of the PDF.
 import {readFile} from 'node:fs/promises';
+import path from 'node:path';
 import type {Page} from 'puppeteer-core';
 import type {Cache} from '../cache.js';
+import {PROJECT_ROOT} from '../project.js';
 
-const MEASURE_LINES = readFile(new URL('in-page/measure-lines.js', import.meta.url), 'utf8').then((source) => source.replace(/^\/\/.*\n/gm, '').trim());
+const MEASURE_LINES = readFile(path.join(PROJECT_ROOT, 'src/4-pdf/in-page/measure-lines.js'), 'utf8').then((source) => source.replace(/^\/\/.*\n/gm, '').trim());
 
 export interface LayoutExample {
   rule: LayoutRule;

@@ -8,10 +8,9 @@ import type {AddressInfo} from 'node:net';
 import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {VFile} from 'vfile';
 import {build, type BuildResult} from '../build.js';
-import {STYLES_DIR, TEMPLATES_DIR} from '../project.js';
+import {PROJECT_ROOT, STYLES_DIR, TEMPLATES_DIR} from '../project.js';
 import {displayPath, formatReport} from '../report.js';
 import {renderPage, type PageState} from './page.js';
 import {BuildScheduler} from './scheduler.js';
@@ -48,7 +47,7 @@ interface GoodBuild {
   state: NonNullable<PageState['good']>;
 }
 
-const CLIENT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'client');
+const CLIENT_DIR = path.join(PROJECT_ROOT, 'src/dev/client');
 const require = createRequire(import.meta.url);
 
 /** The only files served besides the build's: the page's script and style, and pdf.js. */

@@ -119,7 +119,7 @@ describe('npm run dev', () => {
       'cases/01-case.md': caseFile(`title: ${CASE_TITLE}`, OLD_SENTENCE),
     });
     const [name, value] = mark.split('=') as [string, string];
-    dev = spawn(path.join(PROJECT, 'node_modules/.bin/tsx'), [path.join(PROJECT, 'src/cli.ts'), 'dev', '--manuscript', root, '--port', '0'], {
+    dev = spawn(process.execPath, [path.join(PROJECT, 'scripts/tool.mjs'), 'dev', '--manuscript', root, '--port', '0'], {
       cwd: PROJECT,
       env: {...process.env, NO_COLOR: '1', [name]: value},
       stdio: ['ignore', 'pipe', 'pipe'],

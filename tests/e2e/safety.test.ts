@@ -164,7 +164,7 @@ describe('a failed build', () => {
     // Every case edited, so that the whole book is printed again (not taken from the cache).
     for (const [name, content] of Object.entries(files)) if (name.startsWith('cases/')) await writeFile(path.join(root, name), `${content}\n又一段。\n`);
 
-    const child = spawn(path.join(PROJECT, 'node_modules/.bin/tsx'), [path.join(PROJECT, 'src/cli.ts'), 'build', '--manuscript', root, '--out', out], {cwd: PROJECT, env: {...process.env, NO_COLOR: '1'}});
+    const child = spawn(process.execPath, [path.join(PROJECT, 'scripts/tool.mjs'), 'build', '--manuscript', root, '--out', out], {cwd: PROJECT, env: {...process.env, NO_COLOR: '1'}});
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
