@@ -15,7 +15,7 @@ const sources = (await readdir(path.join(root, 'src'), {recursive: true, withFil
   .map((entry) => path.join(entry.parentPath, entry.name))
   .sort();
 const hash = createHash('sha256');
-for (const file of sources) hash.update(file).update(await readFile(file));
+for (const file of sources) hash.update(path.relative(root, file)).update(await readFile(file));
 const bundle = path.join(folder, `cli-${hash.digest('hex').slice(0, 16)}.mjs`);
 
 const made = await readFile(bundle).then(() => true, () => false);
