@@ -177,10 +177,10 @@ async function buildBook(manuscript: Manuscript, files: VFile[], {launching, ope
     if (pdf.refused.length > 0) throw new Error(`Chromium tried to load files outside the build: ${pdf.refused.join(', ')}`);
     reportLowResolution(pdf.images, chapters);
     // Written into the staging folder while the PDFs are checked (a failed check leaves them unpublished).
-    const written = kinds.map((kind) => (kind === 'print' ? names.printPdf : names.screenPdf));
+    const written = kinds.map(names.pdf);
     const writing = Promise.all([
       writeFile(path.join(htmlDir, 'index.html'), pdf.html),
-      ...kinds.map((kind, index) => writeFile(path.join(staging, written[index]!), kind === 'print' ? pdf.print : pdf.screen)),
+      ...kinds.map((kind) => writeFile(path.join(staging, names.pdf(kind)), pdf[kind])),
       writeFile(path.join(staging, names.epub), epub),
     ]);
     writing.catch(() => undefined);
@@ -219,8 +219,8 @@ async function buildBook(manuscript: Manuscript, files: VFile[], {launching, ope
  */
 async function preflightPdfs(pdf: PdfResult, kinds: PdfKind[], book: AssembledBook, names: ReturnType<typeof outputNames>, outDir: string, files: VFile[]) {
   const kind: PdfKind = kinds.includes('print') ? 'print' : 'screen';
-  const report = await preflight(kind === 'print' ? pdf.print : pdf.screen, {kind, trim: book.geometry.trim, bleed: book.geometry.bleed});
-  const file = new VFile({path: path.join(outDir, kind === 'print' ? names.printPdf : names.screenPdf)});
+  const report = await preflight(pdf[kind], {kind, trim: book.geometry.trim, bleed: book.geometry.bleed});
+  const file = new VFile({path: path.join(outDir, names.pdf(kind))});
   for (const finding of report.findings) if (finding.severity === 'error') reportError(file, `preflight: ${finding.message}`, undefined, 'preflight');
   if (file.messages.length > 0) files.push(file);
   return {[kind]: report} as Partial<Record<PdfKind, PreflightReport>>;
@@ -249,7 +249,8 @@ function buildDate(book: AssembledBook): Date {
 
 function outputNames(title: string) {
   const base = title.replace(/[\\/:*?"<>|\s]+/g, '-').replace(/^-+|-+$/g, '') || 'book';
-  return {html: 'html', screenPdf: `${base}.pdf`, printPdf: `${base}-print.pdf`, epub: `${base}.epub`};
+  const names = {html: 'html', screenPdf: `${base}.pdf`, printPdf: `${base}-print.pdf`, epub: `${base}.epub`};
+  return {...names, pdf: (kind: PdfKind) => (kind === 'print' ? names.printPdf : names.screenPdf)};
 }
 
 async function writeAssets(htmlDir: string, book: AssembledBook) {
