@@ -7,10 +7,11 @@ import {PDFArray, PDFDict, PDFName, PDFNull, PDFNumber, PDFObjectCopier, PDFPage
 import {faceList} from '../3-assemble/fonts.js';
 import type {AssembledBook} from '../3-assemble/index.js';
 import type {Cache} from '../cache.js';
-import {contentStreams, makeBlackPure, openPdf, pageStartText, removeUnreachable, SAVE_FAST, type TextFonts} from '../pdf-content.js';
+import {contentStreams, makeBlackPure, openPdf, pageStartText, removeUnreachable, type TextFonts} from '../pdf-content.js';
 import {nameType0Font, subsetTag} from './furniture.js';
 import type {LayoutUnit} from './layout-check.js';
 import {pagesOfParts, type PageHeading, type SlotRequest} from './paginate.js';
+import {readObjects, writeObjects} from './pdf-objects.js';
 
 export interface ImageResolution {
   /** As in the HTML: images/<name>. */
@@ -40,12 +41,15 @@ export interface PrintedPart {
 export interface KeptPrint {
   /** The hash of the book's printSettings and Chromium's version it was printed with. */
   settings: string;
-  /** Its black is gray black already (makeBlackPure): true once it has been spliced. */
-  grayBlack: boolean;
+  /**
+   * 'chromium': the PDF Chromium printed (a print of the whole book, kept as it came); 'objects': a
+   * spliced print, its black made pure, as writeObjects writes it.
+   */
+  form: 'chromium' | 'objects';
   parts: PrintedPart[];
   /** The text block's width, points. */
   width: number;
-  pdf: Uint8Array;
+  data: Uint8Array;
 }
 
 /**
@@ -67,8 +71,8 @@ export async function readKeptPrint(cache: Cache, settings: string): Promise<Kep
   if (!data || data.length < 4) return undefined;
   const length = data.readUInt32BE(0);
   try {
-    const header = JSON.parse(data.toString('utf8', 4, 4 + length)) as Omit<KeptPrint, 'pdf'>;
-    return header.settings === settings ? {...header, pdf: data.subarray(4 + length)} : undefined;
+    const header = JSON.parse(data.toString('utf8', 4, 4 + length)) as Omit<KeptPrint, 'data'>;
+    return header.settings === settings ? {...header, data: data.subarray(4 + length)} : undefined;
   } catch {
     return undefined;
   }
@@ -77,19 +81,20 @@ export async function readKeptPrint(cache: Cache, settings: string): Promise<Kep
 /** The kept print, opened, its black made pure (makeBlackPure); undefined if it cannot be read. */
 export async function openKeptPrint(kept: KeptPrint): Promise<PDFDocument | undefined> {
   try {
-    const pdf = await openPdf(kept.pdf);
-    if (!kept.grayBlack) makeBlackPure(pdf);
+    if (kept.form === 'objects') return readObjects(kept.data);
+    const pdf = await openPdf(kept.data);
+    makeBlackPure(pdf);
     return pdf;
   } catch {
     return undefined;
   }
 }
 
-export function keepPrint(cache: Cache, {pdf, ...header}: KeptPrint): void {
+export function keepPrint(cache: Cache, {data, ...header}: KeptPrint): void {
   const json = Buffer.from(JSON.stringify(header));
   const length = Buffer.alloc(4);
   length.writeUInt32BE(json.length);
-  cache.set('print', cache.key('kept print'), Buffer.concat([length, json, pdf]));
+  cache.set('print', cache.key('kept print'), Buffer.concat([length, json, data]));
 }
 
 export interface PrintPlan {
@@ -159,8 +164,9 @@ export async function wholePrint(
       return [part.id, {...part, key: keys.get(part.id)!, pages, pageStarts: starts.slice(first - pages, first), print}];
     }),
   );
-  // Kept as Chromium made it: saving it costs more than making its black pure again on a rebuild.
-  if (fresh && !plan.html) return {pdf: freshPdf!, kept: {settings, grayBlack: false, parts: [...freshParts.values()], width: fresh.width, pdf: fresh.pdf}, changed: true};
+  // Kept as Chromium made it: the first rebuild makes its black pure; writing it now would cost every
+  // build of the whole book (a cold one) more than that.
+  if (fresh && !plan.html) return {pdf: freshPdf!, kept: {settings, form: 'chromium', parts: [...freshParts.values()], width: fresh.width, data: fresh.pdf}, changed: true};
   if (!kept) return undefined;
   if (!fresh) return {pdf: kept.pdf, kept: kept.print, changed: false};
   try {
@@ -169,8 +175,7 @@ export async function wholePrint(
     if (!spliced) return undefined;
     const previous = new Map(kept.print.parts.map((part) => [part.id, part]));
     const parts = order.map((id) => freshParts.get(id) ?? previous.get(id)!);
-    // Without object streams: written in half the time, read as fast (a larger file, in the cache).
-    return {pdf: spliced, kept: {settings, grayBlack: true, parts, width: fresh.width, pdf: await spliced.save({...SAVE_FAST, useObjectStreams: false})}, changed: true};
+    return {pdf: spliced, kept: {settings, form: 'objects', parts, width: fresh.width, data: writeObjects(spliced)}, changed: true};
   } catch {
     return undefined;
   }

@@ -11,9 +11,9 @@ const book = {
 const units = (changed: string[] = []) => IDS.map((id) => ({id, key: changed.includes(id) ? `${id} edited` : id}));
 const kept = (prints: Record<string, number> = {}): KeptPrint => ({
   settings: '',
-  grayBlack: false,
+  form: 'chromium',
   width: 367.5,
-  pdf: new Uint8Array(),
+  data: new Uint8Array(),
   parts: IDS.map((id) => ({id, key: id, print: prints[id] ?? 0, pages: 2, pageStarts: [], slots: [], headings: [], images: []})),
 });
 
