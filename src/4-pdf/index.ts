@@ -82,7 +82,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
     let plan = planPrint(book, units, lineCheck.unmeasured, kept);
     // The kept print, if it is to be used, is read while Chromium opens the tab, as a rule; one that
     // cannot be read is no kept print.
-    const keptPdf = kept && (plan.html || plan.print.length === 0) ? await openKeptPrint(kept) : undefined;
+    const keptPdf = kept && (plan.html || plan.print.length === 0) ? openKeptPrint(kept) : undefined;
     if (kept && !keptPdf) plan = planPrint(book, units, lineCheck.unmeasured);
     opened = await tab;
     const {page, refused} = opened;

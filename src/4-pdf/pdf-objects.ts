@@ -1,5 +1,5 @@
-// A PDF's objects written as JSON, their streams' bytes after it: the form the kept print is cached in
-// once spliced. pdf-lib reads a PDF file a character at a time; JSON.parse does the same work natively.
+// A PDF's objects written as JSON, their streams' bytes after it: the form the last print is kept in
+// (in the cache). pdf-lib reads a PDF file a character at a time; JSON.parse does the same natively.
 // Measured on the kept print of a 308-page book (10,000 objects, each in a fresh process): read in
 // 80–125 ms against 170–255 ms for the PDF file, written in 55–75 ms against 100–110 ms.
 import {

@@ -41,14 +41,10 @@ export interface PrintedPart {
 export interface KeptPrint {
   /** The hash of the book's printSettings and Chromium's version it was printed with. */
   settings: string;
-  /**
-   * 'chromium': the PDF Chromium printed (a print of the whole book, kept as it came); 'objects': a
-   * spliced print, its black made pure, as writeObjects writes it.
-   */
-  form: 'chromium' | 'objects';
   parts: PrintedPart[];
   /** The text block's width, points. */
   width: number;
+  /** The print, its black made pure, as writeObjects writes it. */
   data: Uint8Array;
 }
 
@@ -78,13 +74,10 @@ export async function readKeptPrint(cache: Cache, settings: string): Promise<Kep
   }
 }
 
-/** The kept print, opened, its black made pure (makeBlackPure); undefined if it cannot be read. */
-export async function openKeptPrint(kept: KeptPrint): Promise<PDFDocument | undefined> {
+/** The kept print, opened; undefined if it cannot be read. */
+export function openKeptPrint(kept: KeptPrint): PDFDocument | undefined {
   try {
-    if (kept.form === 'objects') return readObjects(kept.data);
-    const pdf = await openPdf(kept.data);
-    makeBlackPure(pdf);
-    return pdf;
+    return readObjects(kept.data);
   } catch {
     return undefined;
   }
@@ -164,9 +157,7 @@ export async function wholePrint(
       return [part.id, {...part, key: keys.get(part.id)!, pages, pageStarts: starts.slice(first - pages, first), print}];
     }),
   );
-  // Kept as Chromium made it: the first rebuild makes its black pure; writing it now would cost every
-  // build of the whole book (a cold one) more than that.
-  if (fresh && !plan.html) return {pdf: freshPdf!, kept: {settings, form: 'chromium', parts: [...freshParts.values()], width: fresh.width, data: fresh.pdf}, changed: true};
+  if (fresh && !plan.html) return {pdf: freshPdf!, kept: {settings, parts: [...freshParts.values()], width: fresh.width, data: writeObjects(freshPdf!)}, changed: true};
   if (!kept) return undefined;
   if (!fresh) return {pdf: kept.pdf, kept: kept.print, changed: false};
   try {
@@ -175,7 +166,7 @@ export async function wholePrint(
     if (!spliced) return undefined;
     const previous = new Map(kept.print.parts.map((part) => [part.id, part]));
     const parts = order.map((id) => freshParts.get(id) ?? previous.get(id)!);
-    return {pdf: spliced, kept: {settings, form: 'objects', parts, width: fresh.width, data: writeObjects(spliced)}, changed: true};
+    return {pdf: spliced, kept: {settings, parts, width: fresh.width, data: writeObjects(spliced)}, changed: true};
   } catch {
     return undefined;
   }
