@@ -219,7 +219,7 @@ async function buildBook(manuscript: Manuscript, files: VFile[], {launching, ope
  */
 async function preflightPdfs(pdf: PdfResult, kinds: PdfKind[], book: AssembledBook, names: ReturnType<typeof outputNames>, outDir: string, files: VFile[]) {
   const kind: PdfKind = kinds.includes('print') ? 'print' : 'screen';
-  const report = await preflight(pdf[kind], {kind, trim: book.geometry.trim, bleed: book.geometry.bleed});
+  const report = await preflight(kind === 'print' ? pdf.printDocument : pdf[kind], {kind, trim: book.geometry.trim, bleed: book.geometry.bleed});
   const file = new VFile({path: path.join(outDir, names.pdf(kind))});
   for (const finding of report.findings) if (finding.severity === 'error') reportError(file, `preflight: ${finding.message}`, undefined, 'preflight');
   if (file.messages.length > 0) files.push(file);

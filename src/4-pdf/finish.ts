@@ -35,7 +35,7 @@ export interface DocumentInfo {
 }
 
 export interface FinishInput {
-  /** Chromium's PDF, opened (and changed in place). */
+  /** Chromium's PDF, opened; changed in place, it is left as the print PDF. */
   body: PDFDocument;
   furniture: {style: FurnitureStyle; fonts: SubsetFontFile[]; sheets: Sheet[]; /** The text block's width, points. */ width: number};
   /** Texts that depend on the page numbers, written in where the page left room for them. */

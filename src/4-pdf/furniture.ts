@@ -228,7 +228,8 @@ export class SharedContent {
   append(page: PDFPage, operators: string): void {
     let ref = this.streams.get(operators);
     if (!ref) {
-      ref = this.document.context.register(this.document.context.flateStream(operators));
+      // A few hundred bytes: deflating each of them cost more time than the bytes it saved.
+      ref = this.document.context.register(this.document.context.stream(operators));
       this.streams.set(operators, ref);
     }
     page.node.addContentStream(ref);

@@ -2,7 +2,7 @@
 // the end of every build. Page count, page boxes, fonts and their embedding, image resolution at the
 // printed size, RGB colour. Errors make a PDF unfit to print; notes are for the conversation with the
 // printer (RGB is converted by most print houses: reported, not refused, until a PDF/X route exists).
-import {PDFArray, PDFDict, PDFName, PDFRawStream, PDFRef, type PDFContext, type PDFObject, type PDFPage} from 'pdf-lib';
+import {PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef, type PDFContext, type PDFObject, type PDFPage} from 'pdf-lib';
 import {contentStreams, openPdf, POINTS_PER_MM, readPageContent} from '../pdf-content.js';
 
 export type Severity = 'error' | 'warning' | 'note';
@@ -45,8 +45,9 @@ export interface PreflightExpectations {
 const MIN_DPI = 300;
 const TOLERANCE_PT = 0.5;
 
-export async function preflight(bytes: Uint8Array, expect: PreflightExpectations = {}): Promise<PreflightReport> {
-  const document = await openPdf(bytes);
+/** Checks a PDF: its bytes, or the document just written (reading those back would only parse them again). */
+export async function preflight(pdf: Uint8Array | PDFDocument, expect: PreflightExpectations = {}): Promise<PreflightReport> {
+  const document = pdf instanceof PDFDocument ? pdf : await openPdf(pdf);
   const context = document.context;
   const findings: Finding[] = [];
   const pages = document.getPages();
