@@ -254,13 +254,10 @@ function outputNames(title: string) {
 }
 
 async function writeAssets(htmlDir: string, book: AssembledBook) {
-  await mkdir(htmlDir, {recursive: true});
-  await writeFile(path.join(htmlDir, 'index.html'), book.html);
-  for (const asset of book.assets) {
-    const target = path.join(htmlDir, asset.path);
-    await mkdir(path.dirname(target), {recursive: true});
-    await writeFile(target, asset.data);
-  }
+  const targets = book.assets.map((asset) => path.join(htmlDir, asset.path));
+  for (const folder of new Set([htmlDir, ...targets.map((target) => path.dirname(target))])) await mkdir(folder, {recursive: true});
+  // At once: some eighty files (font subsets, stylesheets, pictures), written one after another took 50–150 ms.
+  await Promise.all([writeFile(path.join(htmlDir, 'index.html'), book.html), ...book.assets.map((asset, index) => writeFile(targets[index]!, asset.data))]);
 }
 
 /**
