@@ -164,14 +164,17 @@ async function buildBook(manuscript: Manuscript, files: VFile[], {launching, ope
   const kinds = options.pdf ?? ['print', 'screen'];
   try {
     await stages.run('write html', () => writeAssets(htmlDir, book));
-    const browser = await stages.run('launch chromium', () => launching);
     let markPrinted!: () => void;
     const printed = new Promise<void>((resolve) => (markPrinted = resolve));
-    const printing = stages.run('pdf', () => renderPdfs(book, htmlDir, browser, opening, {date, pad: options.pad, onProgress: stages.progress, onPrinted: markPrinted, cache, whole: options.final}));
+    // Begun while Chromium may still be starting (the PDF stage does what it can meanwhile).
+    const printing = stages.run('pdf', () => renderPdfs(book, htmlDir, opening, {date, pad: options.pad, onProgress: stages.progress, onPrinted: markPrinted, cache, whole: options.final}));
     // The EPUB is begun while Chromium prints (this process would otherwise wait): its page list follows
     // the print pages; its cover is drawn by Chromium while the PDFs are finished here.
     const pages = printing.then((pdf) => pdf.pages.map((page) => ({label: page.label, partId: page.part.id, text: page.startText})));
-    const [pdf, epub] = await Promise.all([printing, stages.alongside('epub', printing, () => packageEpub(book, {date, pages, printed, browser, htmlDir, cache}))]);
+    const [pdf, epub] = await Promise.all([
+      printing,
+      stages.alongside('epub', printing, async () => packageEpub(book, {date, pages, printed, browser: await launching, htmlDir, cache})),
+    ]);
     // Chromium takes a tenth of a second to close: it does so while the PDFs are checked and written.
     void closeBrowser();
     if (pdf.refused.length > 0) throw new Error(`Chromium tried to load files outside the build: ${pdf.refused.join(', ')}`);

@@ -4,7 +4,7 @@ import {rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import type {PDFDocument} from 'pdf-lib';
-import type {Browser, Page} from 'puppeteer-core';
+import type {Page} from 'puppeteer-core';
 import {printSheets, type AssembledBook} from '../3-assemble/index.js';
 import type {ConfinedPage} from './browser.js';
 import {finishPdfs, type OutlineEntry} from './finish.js';
@@ -63,8 +63,11 @@ export interface PdfResult {
   printed: string[];
 }
 
-/** Prints the book in `tab` (a page of `browser` confined to `htmlDir`, which it closes when done). */
-export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: Browser, tab: Promise<ConfinedPage>, options: PdfOptions): Promise<PdfResult> {
+/**
+ * Prints the book in `tab` (a page confined to `htmlDir`, which it closes when done), given while Chromium
+ * may still be starting: what needs no Chromium is done meanwhile.
+ */
+export async function renderPdfs(book: AssembledBook, htmlDir: string, tab: Promise<ConfinedPage>, options: PdfOptions): Promise<PdfResult> {
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
   const cache = options.cache;
   let opened: ConfinedPage | undefined;
@@ -79,20 +82,31 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
     // A part's lines, and so its print, depend on its HTML and on the book's settings.
     const shared = printSettings(book);
     const units = book.parts.map((part) => ({id: part.id, key: cache?.key('layout', part.html, ...shared)}));
+    let tabOpen = false;
+    void tab.then(() => (tabOpen = true), () => undefined);
     const lineCheck = await planLayoutCheck(tab.then((opening) => opening.page), {parts: units, cache});
-    const settings = cache?.key('print', ...shared, await browser.version()) ?? '';
-    const kept = cache && !options.whole ? await readKeptPrint(cache, settings) : undefined;
+    const settings = cache?.key('print', ...shared) ?? '';
+    let kept = cache && !options.whole ? await readKeptPrint(cache, settings) : undefined;
     let plan = planPrint(book, units, lineCheck.unmeasured, kept);
-    // The kept print, if it is to be used, is read while Chromium loads the page's fonts (measured: 50–100 ms
-    // sooner than before the page is loaded). One that cannot be read is no kept print: wholePrint then
-    // gives none, and the whole book is printed.
+    // The kept print, if it is to be used, is read while this process would otherwise wait for Chromium:
+    // while the tab opens, or else while the page's fonts load (measured: 50–100 ms sooner than before the
+    // page is loaded). One that cannot be read is no kept print: wholePrint then gives none, and the whole
+    // book is printed.
     let keptPdf: PDFDocument | undefined;
+    let keptOpened = false;
     const openKept = () => {
+      if (keptOpened) return;
+      keptOpened = true;
       if (kept && (plan.html || plan.print.length === 0)) keptPdf = openKeptPrint(kept);
     };
-    if (plan.print.length === 0) openKept();
+    if (!tabOpen || plan.print.length === 0) openKept();
     opened = await tab;
     const {page, refused} = opened;
+    const chromium = await page.browser().version();
+    if (kept && kept.chromium !== chromium) {
+      kept = keptPdf = undefined;
+      plan = planPrint(book, units, lineCheck.unmeasured);
+    }
 
     // The line check only reports, and may wait: with many parts to measure (a first build) it runs
     // after the print, in Chromium while the PDFs are finished here (measured on 1,214 pages: 0.5 s
@@ -106,12 +120,12 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, browser: 
         },
       });
     let fresh = plan.print.length > 0 ? await printIn(plan) : undefined;
-    let raw = await wholePrint(plan, units, settings, fresh, keptPdf && {print: kept!, pdf: keptPdf});
+    let raw = await wholePrint(plan, units, {settings, chromium}, fresh, keptPdf && {print: kept!, pdf: keptPdf});
     if (!raw) {
       // The kept print could not take the new parts: print the whole book after all.
       plan = {print: book.parts.map((part) => part.id), targets: []};
       fresh = await printIn(plan);
-      raw = (await wholePrint(plan, units, settings, fresh))!;
+      raw = (await wholePrint(plan, units, {settings, chromium}, fresh))!;
     }
     options.onPrinted?.();
     const checking = checkedEarly ? Promise.resolve(checkedEarly) : lineCheck.run();

@@ -39,8 +39,10 @@ export interface PrintedPart {
 }
 
 export interface KeptPrint {
-  /** The hash of the book's printSettings and Chromium's version it was printed with. */
+  /** The hash of the book's printSettings it was printed with. */
   settings: string;
+  /** The Chromium it was printed with (`Browser.version()`). */
+  chromium: string;
   parts: PrintedPart[];
   /** The text block's width, points. */
   width: number;
@@ -139,7 +141,7 @@ export interface Printed {
 export async function wholePrint(
   plan: PrintPlan,
   units: LayoutUnit[],
-  settings: string,
+  printedWith: Pick<KeptPrint, 'settings' | 'chromium'>,
   fresh?: Printed,
   kept?: {print: KeptPrint; pdf: PDFDocument},
 ): Promise<{pdf: PDFDocument; kept: KeptPrint; changed: boolean} | undefined> {
@@ -157,7 +159,7 @@ export async function wholePrint(
       return [part.id, {...part, key: keys.get(part.id)!, pages, pageStarts: starts.slice(first - pages, first), print}];
     }),
   );
-  if (fresh && !plan.html) return {pdf: freshPdf!, kept: {settings, parts: [...freshParts.values()], width: fresh.width, data: writeObjects(freshPdf!)}, changed: true};
+  if (fresh && !plan.html) return {pdf: freshPdf!, kept: {...printedWith, parts: [...freshParts.values()], width: fresh.width, data: writeObjects(freshPdf!)}, changed: true};
   if (!kept) return undefined;
   if (!fresh) return {pdf: kept.pdf, kept: kept.print, changed: false};
   try {
@@ -166,7 +168,7 @@ export async function wholePrint(
     if (!spliced) return undefined;
     const previous = new Map(kept.print.parts.map((part) => [part.id, part]));
     const parts = order.map((id) => freshParts.get(id) ?? previous.get(id)!);
-    return {pdf: spliced, kept: {settings, parts, width: fresh.width, data: writeObjects(spliced)}, changed: true};
+    return {pdf: spliced, kept: {...printedWith, parts, width: fresh.width, data: writeObjects(spliced)}, changed: true};
   } catch {
     return undefined;
   }

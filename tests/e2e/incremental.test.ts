@@ -107,16 +107,41 @@ describe('a rebuild when the kept print is made of three prints already', () => 
   });
 });
 
-describe('a rebuild whose kept print is broken', () => {
-  it('prints the whole book instead', async () => {
-    const kept = path.join(cacheDir, 'print');
-    for (const folder of await readdir(kept)) for (const file of await readdir(path.join(kept, folder))) await truncate(path.join(kept, folder, file), 1000);
-    const rebuilt = await editAndRebuild('cases/003-case.md');
+describe('a rebuild after Chromium changed', () => {
+  it('prints the whole book: the kept print is another Chromium’s', async () => {
+    for (const file of await keptPrintFiles()) {
+      const data = await readFile(file);
+      const length = data.readUInt32BE(0);
+      const header = JSON.parse(data.toString('utf8', 4, 4 + length)) as {chromium: string};
+      expect(header.chromium).toMatch(/Chrom/);
+      const changed = Buffer.from(JSON.stringify({...header, chromium: 'HeadlessChrome/1.0'}));
+      const size = Buffer.alloc(4);
+      size.writeUInt32BE(changed.length);
+      await writeFile(file, Buffer.concat([size, changed, data.subarray(4 + length)]));
+    }
+    const rebuilt = await editAndRebuild('cases/002-case.md');
     expect(rebuilt.ok).toBe(true);
     expect(rebuilt.stats!.partsPrinted).toBe(PARTS + 1);
-    expect(await structureTreeProblems(rebuilt.outputs!.screenPdf!)).toEqual([]);
   });
 });
+
+describe('a rebuild whose kept print is broken', () => {
+  it('prints the whole book instead, whether its objects or its description are cut short', async () => {
+    for (const cut of [(size: number) => size - 100, () => 1000]) {
+      for (const file of await keptPrintFiles()) await truncate(file, cut((await readFile(file)).length));
+      const rebuilt = await editAndRebuild('cases/003-case.md');
+      expect(rebuilt.ok).toBe(true);
+      expect(rebuilt.stats!.partsPrinted).toBe(PARTS + 1);
+      expect(await structureTreeProblems(rebuilt.outputs!.screenPdf!)).toEqual([]);
+    }
+  });
+});
+
+async function keptPrintFiles(): Promise<string[]> {
+  const kept = path.join(cacheDir, 'print');
+  const folders = await readdir(kept);
+  return (await Promise.all(folders.map(async (folder) => (await readdir(path.join(kept, folder))).map((file) => path.join(kept, folder, file))))).flat();
+}
 
 async function editAndRebuild(file: string): Promise<BuildResult> {
   const edited = path.join(manuscript, file);

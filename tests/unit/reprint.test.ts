@@ -11,6 +11,7 @@ const book = {
 const units = (changed: string[] = []) => IDS.map((id) => ({id, key: changed.includes(id) ? `${id} edited` : id}));
 const kept = (prints: Record<string, number> = {}): KeptPrint => ({
   settings: '',
+  chromium: '',
   width: 367.5,
   data: new Uint8Array(),
   parts: IDS.map((id) => ({id, key: id, print: prints[id] ?? 0, pages: 2, pageStarts: [], slots: [], headings: [], images: []})),
