@@ -9,6 +9,7 @@ import {createRequire} from 'node:module';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {deflateRawSync} from 'node:zlib';
+import type ejs from 'ejs';
 import {EPub, type Chapter, type Options} from 'epub-gen-memory';
 import {fromHtml} from 'hast-util-from-html';
 import {toXast} from 'hast-util-to-xast';
@@ -83,6 +84,17 @@ jszipPako.Deflate = class {
     return true;
   }
 };
+
+// epub-gen-memory renders each chapter with ejs.render, which compiles the template anew every time
+// (some 30 ms for a 50-case book). The render of the ejs it loads (ours too: one copy) keeps what it
+// compiled; our EPUB templates take no ejs options from the data they are given (no includes).
+const epubGenEjs = fromEpubGen('ejs') as typeof ejs;
+const compiledTemplates = new Map<string, ejs.TemplateFunction>();
+epubGenEjs.render = ((template: string, data?: ejs.Data) => {
+  let render = compiledTemplates.get(template);
+  if (!render) compiledTemplates.set(template, (render = epubGenEjs.compile(template)));
+  return render(data);
+}) as typeof ejs.render;
 
 /** epub-gen-memory with our resources and fixed dates instead of its downloads and `new Date()`. */
 class ReproducibleEpub extends EPub {
