@@ -44,6 +44,8 @@ export interface BuildStats {
   chaptersProcessed: number;
   /** Parts Chromium printed in this build (the others' pages came from the last print, in the cache). */
   partsPrinted: number;
+  /** The prints Chromium made of them (two at once for a large book printed whole). */
+  prints: number;
   characters: number;
   /** Milliseconds per stage. */
   timings: Record<string, number>;
@@ -204,6 +206,7 @@ async function buildBook(manuscript: Manuscript, files: VFile[], {launching, ope
         pages: pdf.pages.length,
         chaptersProcessed: chapters.filter((chapter) => !chapter.cached).length,
         partsPrinted: pdf.printed.length,
+        prints: pdf.prints,
         characters: [...book.text.replace(/\s/g, '')].length,
         timings: stages.timings,
         sizes: {pdf: pdf.screen.length, printPdf: pdf.print.length, epub: epub.length},

@@ -6,14 +6,14 @@ import {pathToFileURL} from 'node:url';
 import type {PDFDocument} from 'pdf-lib';
 import type {Page} from 'puppeteer-core';
 import {printSheets, type AssembledBook} from '../3-assemble/index.js';
-import type {ConfinedPage} from './browser.js';
+import {openConfinedPage, type ConfinedPage} from './browser.js';
 import {finishPdfs, type OutlineEntry} from './finish.js';
 import {readFurnitureStyle, type Sheet} from './furniture.js';
 import type {Cache} from '../cache.js';
 import {POINTS_PER_PIXEL} from '../pdf-content.js';
 import {planLayoutCheck, type LayoutReport} from './layout-check.js';
 import {listHeadings, measureSlots, paginate, prepareLocators, printPage, withSlotTexts, type PageInfo, type PlannedPart} from './paginate.js';
-import {keepPrint, openKeptPrint, planPrint, printSettings, readKeptPrint, wholePrint, type ImageResolution, type Printed, type PrintPlan} from './reprint.js';
+import {keepPrint, openKeptPrint, planPrint, printSettings, readKeptPrint, splitPlan, wholePrint, type ImageResolution, type Printed, type PrintPlan} from './reprint.js';
 
 export {BrowserUnavailableError, ChromiumFailedError, explainChromiumFailure, launchBrowser, openConfinedPage, type ConfinedPage} from './browser.js';
 export type {PageInfo} from './paginate.js';
@@ -61,6 +61,8 @@ export interface PdfResult {
   refused: string[];
   /** The parts Chromium printed (the others' pages were taken from the last print). */
   printed: string[];
+  /** How many prints Chromium made them in (two, at once, for a large book printed whole). */
+  prints: number;
 }
 
 /**
@@ -70,7 +72,8 @@ export interface PdfResult {
 export async function renderPdfs(book: AssembledBook, htmlDir: string, tab: Promise<ConfinedPage>, options: PdfOptions): Promise<PdfResult> {
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
   const cache = options.cache;
-  let opened: ConfinedPage | undefined;
+  // The tabs it prints in (a second one for two prints at once).
+  const tabs: ConfinedPage[] = [];
   try {
     const parts: PlannedPart[] = book.parts.map((part) => ({
       id: part.id,
@@ -100,8 +103,8 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, tab: Prom
       if (kept && (plan.html || plan.print.length === 0)) keptPdf = openKeptPrint(kept);
     };
     if (!tabOpen || plan.print.length === 0) openKept();
-    opened = await tab;
-    const {page, refused} = opened;
+    tabs.push(await tab);
+    const {page} = tabs[0]!;
     const chromium = await page.browser().version();
     if (kept && kept.chromium !== chromium) {
       kept = keptPdf = undefined;
@@ -112,23 +115,27 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, tab: Prom
     // after the print, in Chromium while the PDFs are finished here (measured on 1,214 pages: 0.5 s
     // less than holding up the print); with few (a rebuild after an edit), before it, as it costs little.
     let checkedEarly: LayoutReport | undefined;
-    const printIn = ({html, print: ids, targets}: PrintPlan) =>
-      printParts(page, htmlDir, {html, ids, targets, timeoutMs, onProgress: options.onProgress}, {
-        whileFontsLoad: openKept,
-        beforePrint: async () => {
-          if (lineCheck.unmeasured.length <= parts.length / 4) checkedEarly = await lineCheck.run();
-        },
-      });
-    let fresh = plan.print.length > 0 ? await printIn(plan) : undefined;
-    let raw = await wholePrint(plan, units, {settings, chromium}, fresh, keptPdf && {print: kept!, pdf: keptPdf});
+    // Two prints (a large book printed whole) are made at once, the second in a tab of its own.
+    const tabFor = async (index: number) => tabs[index] ?? (tabs[index] = await openConfinedPage(page.browser(), htmlDir));
+    const printIn = (plans: PrintPlan[]) =>
+      Promise.all(plans.map(async ({html, print: ids, targets}, index) =>
+        printParts((await tabFor(index)).page, htmlDir, {html, name: `print-${index + 1}.html`, ids, targets, timeoutMs, onProgress: options.onProgress}, {
+          whileFontsLoad: openKept,
+          beforePrint: async () => {
+            if (plans.length === 1 && lineCheck.unmeasured.length <= parts.length / 4) checkedEarly = await lineCheck.run();
+          },
+        }),
+      ));
+    const plansOf = (whole: PrintPlan) => (options.whole ? [whole] : splitPlan(book, whole));
+    let plans = plansOf(plan);
+    let raw = await wholePrint(units, {settings, chromium}, plan.print.length > 0 ? await printIn(plans) : [], keptPdf && {print: kept!, pdf: keptPdf});
     if (!raw) {
       // The kept print could not take the new parts: print the whole book after all.
-      plan = {print: book.parts.map((part) => part.id), targets: []};
-      fresh = await printIn(plan);
-      raw = (await wholePrint(plan, units, {settings, chromium}, fresh))!;
+      plans = [{print: book.parts.map((part) => part.id), targets: []}];
+      raw = (await wholePrint(units, {settings, chromium}, await printIn(plans)))!;
     }
     options.onPrinted?.();
-    const checking = checkedEarly ? Promise.resolve(checkedEarly) : lineCheck.run();
+    const checking = checkedEarly ? Promise.resolve(checkedEarly) : lineCheck.run(tabs.map((tab, index) => ({page: tab.page, parts: plans[index]?.print ?? []})));
     checking.catch(() => undefined);
     if (cache && raw.changed) keepPrint(cache, raw.kept);
 
@@ -165,10 +172,11 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, tab: Prom
     const starts = raw.kept.parts.flatMap((part) => part.pageStarts);
     let printedPage = 0;
     const pages = pagination.pages.map((info) => ({...info, startText: info.role === 'blank' ? '' : starts[printedPage++] ?? ''}));
-    return {screen, print, printDocument: pagination.pdf, pages, layout, images: measured.flatMap((part) => part.images), html, refused, printed: plan.print};
+    const refused = tabs.flatMap((tab) => tab.refused);
+    return {screen, print, printDocument: pagination.pdf, pages, layout, images: measured.flatMap((part) => part.images), html, refused, printed: plans.flatMap((done) => done.print), prints: plans.filter((done) => done.print.length > 0).length};
   } finally {
     // A tab not yet awaited closes with the browser.
-    await opened?.page.close();
+    await Promise.all(tabs.map((tab) => tab.page.close()));
   }
 }
 
@@ -180,13 +188,13 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, tab: Prom
 async function printParts(
   page: Page,
   htmlDir: string,
-  options: {html?: string; ids: string[]; targets: string[]; timeoutMs: number; onProgress?: (detail: string) => void},
+  options: {html?: string; name: string; ids: string[]; targets: string[]; timeoutMs: number; onProgress?: (detail: string) => void},
   hooks: {whileFontsLoad: () => void; beforePrint: () => Promise<void>},
 ): Promise<Printed> {
   // Print media from the start: measured as printed, and laid out once before the print, not twice.
   await page.emulateMediaType('print');
   // A page with some parts only is written beside index.html (its links are relative), and removed once loaded.
-  const file = path.join(htmlDir, options.html ? 'reprint.html' : 'index.html');
+  const file = path.join(htmlDir, options.html ? options.name : 'index.html');
   if (options.html) await writeFile(file, options.html);
   try {
     await page.goto(pathToFileURL(file).href, {waitUntil: 'load', timeout: options.timeoutMs});
@@ -194,7 +202,7 @@ async function printParts(
     if (options.html) await rm(file, {force: true});
   }
   hooks.whileFontsLoad();
-  await prepareLocators(page, [...options.ids, ...options.targets]);
+  const placeholders = await prepareLocators(page, [...options.ids, ...options.targets]);
   await fontsLoaded(page);
   await hooks.beforePrint();
   const images = await imageResolutions(page);
@@ -204,7 +212,7 @@ async function printParts(
   options.onProgress?.(options.html ? `printing ${options.ids.length} part${options.ids.length === 1 ? '' : 's'}` : 'printing');
   const pdf = await printPage(page, options.timeoutMs);
   const ofPart = <T extends {part: string}>(list: T[], id: string) => list.filter((item) => item.part === id);
-  return {pdf, width, parts: options.ids.map((id) => ({id, slots: ofPart(slots, id), headings: ofPart(headings, id), images: ofPart(images, id)}))};
+  return {pdf, width, placeholders, parts: options.ids.map((id) => ({id, slots: ofPart(slots, id), headings: ofPart(headings, id), images: ofPart(images, id)}))};
 }
 
 async function fontsLoaded(page: Page) {

@@ -54,15 +54,16 @@ export async function checkLayout(page: Page, options: {parts?: LayoutUnit[]; ca
 export interface LayoutCheck {
   /** The parts to be measured (the others' reports are in the cache); none named for the whole page. */
   unmeasured: string[];
-  run(): Promise<LayoutReport>;
+  /** Measures them in the page, or each in the one of `pages` it is in (the book printed in two tabs). */
+  run(pages?: {page: Page; parts: string[]}[]): Promise<LayoutReport>;
 }
 
 /** Reads what the cache holds, so that the caller can choose when to measure the rest. */
 export async function planLayoutCheck(page: Page | Promise<Page>, options: {parts?: LayoutUnit[]; cache?: Cache} = {}): Promise<LayoutCheck> {
   const measure = await MEASURE_LINES;
   // The page as it is laid out: the PDF stage loads it in print media, with the print text width.
-  const measureIn = async (roots: string[] | null) =>
-    (await page).evaluate(`(${measure})(${JSON.stringify(BLOCKS)}, ${JSON.stringify(CLOSING_MARKS)}, ${JSON.stringify(OPENING_MARKS)}, ${JSON.stringify(roots)})`) as Promise<LayoutReport[]>;
+  const measureIn = async (roots: string[] | null, within: Page | Promise<Page> = page) =>
+    (await within).evaluate(`(${measure})(${JSON.stringify(BLOCKS)}, ${JSON.stringify(CLOSING_MARKS)}, ${JSON.stringify(OPENING_MARKS)}, ${JSON.stringify(roots)})`) as Promise<LayoutReport[]>;
   const {parts, cache} = options;
   if (!parts) return {unmeasured: [], run: async () => merge(await measureIn(null))};
 
@@ -72,12 +73,15 @@ export async function planLayoutCheck(page: Page | Promise<Page>, options: {part
   const missing = parts.filter((part) => !reports.has(part.id));
   return {
     unmeasured: missing.map((part) => part.id),
-    async run() {
-      const measured = missing.length > 0 ? await measureIn(missing.map((part) => part.id)) : [];
-      for (const [index, part] of missing.entries()) {
-        reports.set(part.id, measured[index]!);
-        if (part.key && cache) cache.setJson('layout', part.key, measured[index]);
-      }
+    async run(pages) {
+      const groups = pages?.map((one) => ({page: one.page, parts: missing.filter((part) => one.parts.includes(part.id))})) ?? [{page, parts: missing}];
+      const measured = await Promise.all(groups.map((group) => (group.parts.length > 0 ? measureIn(group.parts.map((part) => part.id), group.page) : [])));
+      groups.forEach((group, number) => {
+        for (const [index, part] of group.parts.entries()) {
+          reports.set(part.id, measured[number]![index]!);
+          if (part.key && cache) cache.setJson('layout', part.key, measured[number]![index]);
+        }
+      });
       return merge(parts.map((part) => reports.get(part.id)!));
     },
   };

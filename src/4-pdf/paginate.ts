@@ -92,10 +92,10 @@ const SLOTS = '[data-page-of], [data-print-sheets]';
  * some parts are printed, their links to the others point at empty placeholders: Chromium writes no link
  * to an element that is not in the page (the splice keeps the others' own destinations).
  */
-export async function prepareLocators(page: Page, targets: string[]): Promise<void> {
+export async function prepareLocators(page: Page, targets: string[]): Promise<string[]> {
   // Chromium writes a named destination only for elements that some link points to; hidden links are
-  // enough, and print nothing.
-  await page.evaluate(
+  // enough, and print nothing. Gives the ids it made placeholders for.
+  return page.evaluate(
     (ids: string[], slotSelector: string) => {
       const holder = document.createElement('div');
       holder.hidden = true;
@@ -118,14 +118,15 @@ export async function prepareLocators(page: Page, targets: string[]): Promise<vo
       const placeholders = document.createElement('div');
       placeholders.id = 'page-placeholders';
       placeholders.style.position = 'absolute';
-      const missing = new Set([...document.querySelectorAll<HTMLAnchorElement>('a[href^="#"]')].map((link) => decodeURIComponent(link.hash.slice(1))));
+      const linked = new Set([...document.querySelectorAll<HTMLAnchorElement>('a[href^="#"]')].map((link) => decodeURIComponent(link.hash.slice(1))));
+      const missing = [...linked].filter((id) => !document.getElementById(id));
       for (const id of missing) {
-        if (document.getElementById(id)) continue;
         const placeholder = document.createElement('span');
         placeholder.id = id;
         placeholders.append(placeholder);
       }
       document.body.append(holder, placeholders);
+      return missing;
     },
     targets,
     SLOTS,
@@ -321,7 +322,7 @@ function readDestinations(document: PDFDocument): [string, Located][] {
     if (!(ref instanceof PDFRef) || !pages.has(ref)) continue;
     const frame = frames.get(ref) ?? frames.set(ref, pageFrame(pages.get(ref)!)).get(ref)!;
     const point = pointOf(frame, {x: array.lookupMaybe(2, PDFNumber)?.asNumber() ?? 0, y: array.lookupMaybe(3, PDFNumber)?.asNumber() ?? 0});
-    result.push([decodeName(name.asString()), {ref, ...point}]);
+    result.push([destinationId(name), {ref, ...point}]);
   }
   return result;
 }
@@ -400,4 +401,9 @@ function readLinks(document: PDFDocument): Map<string, LinkAnnotation[]> {
 /** PDF names escape bytes as #xx: `/case#2D01` → `case-01`. */
 function decodeName(name: string): string {
   return decodeURIComponent(name.slice(1).replace(/#([0-9a-f]{2})/gi, '%$1'));
+}
+
+/** The element id a named destination of Chromium's is for. */
+export function destinationId(name: PDFName): string {
+  return decodeName(name.asString());
 }
