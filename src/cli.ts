@@ -122,7 +122,7 @@ function buildSummary(outputs: BuildOutputs, stats: BuildStats, files: VFile[]):
     ...(outputs.screenPdf ? [`      ${relative(outputs.screenPdf)} (screen, ${stats.pages} pages, ${kb(stats.sizes.pdf!)})`] : []),
     ...(outputs.printPdf ? [`      ${relative(outputs.printPdf)} (print, ${stats.preflight.print?.pages ?? stats.pages} pages, ${kb(stats.sizes.printPdf!)})`] : []),
     `      ${relative(outputs.epub)} (${kb(stats.sizes.epub!)})`,
-    `${stats.characters} characters, ${warnings} warning${warnings === 1 ? '' : 's'}; ${stats.chaptersProcessed} chapter${stats.chaptersProcessed === 1 ? '' : 's'} processed and ${stats.partsPrinted} part${stats.partsPrinted === 1 ? '' : 's'} printed, the others from the cache`,
+    `${stats.characters} characters, ${warnings} warning${warnings === 1 ? '' : 's'}; ${stats.chaptersProcessed} chapter${stats.chaptersProcessed === 1 ? '' : 's'} processed and ${stats.partsPrinted} part${stats.partsPrinted === 1 ? '' : 's'} printed${stats.prints > 1 ? ` (in ${stats.prints} prints at once)` : ''}, the others from the cache`,
     `Layout check (${stats.layout.blocks} blocks): ${layout}`,
     ...(stats.preflight.print ? [formatPreflight(relative(outputs.printPdf!), stats.preflight.print).trimEnd()] : []),
     `Time: ${Object.entries(stats.timings).map(([stage, ms]) => `${stage} ${(ms / 1000).toFixed(1)} s`).join(', ')}`,
