@@ -165,11 +165,12 @@ async function buildBook(manuscript: Manuscript, files: VFile[], {launching, ope
   const names = outputNames(book.config.title);
   const kinds = options.pdf ?? ['print', 'screen'];
   try {
-    await stages.run('write html', () => writeAssets(htmlDir, book));
     let markPrinted!: () => void;
     const printed = new Promise<void>((resolve) => (markPrinted = resolve));
-    // Begun while Chromium may still be starting (the PDF stage does what it can meanwhile).
-    const printing = stages.run('pdf', () => renderPdfs(book, htmlDir, opening, {date, pad: options.pad, onProgress: stages.progress, onPrinted: markPrinted, cache, whole: options.final}));
+    // Begun while Chromium may still be starting and the HTML's files are written (the PDF stage plans
+    // the print meanwhile): its tab is ready when both are done.
+    const ready = Promise.all([opening, writeAssets(htmlDir, book)]).then(([tab]) => tab);
+    const printing = stages.run('pdf', () => renderPdfs(book, htmlDir, ready, {date, pad: options.pad, onProgress: stages.progress, onPrinted: markPrinted, cache, whole: options.final}));
     // The EPUB is begun while Chromium prints (this process would otherwise wait): its page list follows
     // the print pages; its cover is drawn by Chromium while the PDFs are finished here.
     const pages = printing.then((pdf) => pdf.pages.map((page) => ({label: page.label, partId: page.part.id, text: page.startText})));
