@@ -174,13 +174,13 @@ export async function wholePrint(
   const pieces = [];
   for (const printed of fresh) pieces.push(await openPrinted(printed, keys, print));
   const order = units.map((unit) => unit.id);
-  let whole: PrintPieces & {parts: PrintedPart[]} = kept ? {pdf: kept.pdf, parts: kept.print.parts, placeholders: []} : pieces.shift()!;
+  let whole: PrintPieces & {parts: PrintedPart[]} = kept ? {pdf: kept.pdf, parts: kept.print.parts} : pieces.shift()!;
   try {
     for (const piece of pieces) {
       const spliced = splicePrints(whole, piece, order);
       if (!spliced) return undefined;
       const parts = new Map([...whole.parts, ...piece.parts].map((part) => [part.id, part]));
-      whole = {pdf: spliced, parts: order.map((id) => parts.get(id)!), placeholders: []};
+      whole = {pdf: spliced, parts: order.map((id) => parts.get(id)!)};
     }
   } catch {
     return undefined;
@@ -263,8 +263,8 @@ interface PrintPieces {
   pdf: PDFDocument;
   /** Its parts in print order, and how many pages each takes. */
   parts: {id: string; pages: number}[];
-  /** Its named destinations that are placeholders (Printed.placeholders). */
-  placeholders: string[];
+  /** A fresh print's named destinations that are placeholders (Printed.placeholders). */
+  placeholders?: string[];
 }
 
 /**
