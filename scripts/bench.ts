@@ -2,8 +2,9 @@
 // per size, the wall time and peak memory of each stage, the pages, and our PDF time against the floor —
 // Debian Chromium's own `--print-to-pdf` of our final HTML, timed right after each build, and for the
 // 50-case book a warm rebuild after editing one case, timed right after that. Figures, not pass/fail:
-// these machines are noisy (their speed drifts by a fifth or more within minutes), so each figure is the median
-// of several runs (three by default) and each ratio pairs a build with what was timed next to it.
+// these machines are noisy (their speed drifts by a fifth or more within minutes), so each figure is
+// the median of several runs (three by default) and each ratio pairs a build with what was timed next
+// to it.
 import {execFile, fork} from 'node:child_process';
 import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
