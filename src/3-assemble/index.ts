@@ -63,8 +63,10 @@ export interface AssembledBook {
   fonts: SubsetFontFile[];
   images: ImageAsset[];
   geometry: PageGeometry;
-  /** Every character of the book's text, for the fonts and the 版权页 字数. */
+  /** Every character of the book's text, for the fonts. */
   text: string;
+  /** 字数 as the 版权页 gives it (written into its data-word-count box, not into its HTML). */
+  wordCount: string;
 }
 
 export interface AssembleResult {
@@ -105,7 +107,6 @@ export async function assembleBook(manuscript: Manuscript, chapters: ChapterCont
     await templatePart('copyright-page', '版权页', 'parts/copyright-page.html.ejs', {
       book: config,
       format: paperFormat(config.trim),
-      wordCount: wordCountLabel(chapterParts.map((part) => part.text).join('')),
       isbn: config.identifier?.kind === 'isbn' ? config.identifier.display : undefined,
     }, options.cache),
     ...front,
@@ -125,7 +126,8 @@ export async function assembleBook(manuscript: Manuscript, chapters: ChapterCont
   const cover = await typeset(await renderTemplate('cover.html.ejs', {book: config, creators}), {document: true, cache: options.cache});
   const stylesheets = await readStylesheets(geometry);
   const text = parts.map((part) => part.text).join('\n');
-  const fontText = text + cover.text + EXTRA_CHARACTERS + stylesheets.generatedText;
+  const wordCount = wordCountLabel(chapterParts.map((part) => part.text).join(''));
+  const fontText = text + wordCount + cover.text + EXTRA_CHARACTERS + stylesheets.generatedText;
   const fonts = await subsetFonts(await readFaceSpecs(path.join(STYLES_DIR, 'fonts.yaml')), fontText, PROJECT_ROOT, options.cache);
   const files: VFile[] = [];
   for (const character of fonts.missing) reportMissingGlyph(character, manuscript, chapters, files);
@@ -140,7 +142,7 @@ export async function assembleBook(manuscript: Manuscript, chapters: ChapterCont
     ...images.map((image) => ({path: `images/${image.name}`, data: image.data, mediaType: image.mediaType})),
   ];
   const html = await renderTemplate('book.html.ejs', {book: config, creators, parts, stylesheets: STYLESHEETS});
-  return {files, book: {config, parts, html, assets, fonts: fonts.files, images, geometry, text}};
+  return {files, book: {config, parts, html, assets, fonts: fonts.files, images, geometry, text, wordCount}};
 }
 
 async function chapterPart(content: ChapterContent, cache?: Cache): Promise<BookPart> {

@@ -141,7 +141,8 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, tab: Prom
 
     const measured = raw.kept.parts;
     const pagination = await paginate(raw.pdf, parts, measured.flatMap((part) => part.slots), measured.flatMap((part) => part.headings), {
-      slotText: (data, pageCount) => (data.printSheets ? printSheets(options.pad ? Math.ceil(pageCount / 4) * 4 : pageCount, Number(data.printSheets)) : undefined),
+      slotText: (data, pageCount) =>
+        data.printSheets ? printSheets(options.pad ? Math.ceil(pageCount / 4) * 4 : pageCount, Number(data.printSheets)) : data.wordCount !== undefined ? book.wordCount : undefined,
     });
     // The HTML as printed is written in Chromium while the PDFs are finished here.
     const writingHtml = withSlotTexts(page, book.html, pagination.slots);

@@ -42,7 +42,8 @@ export interface Destination {
 
 /**
  * An empty inline box the templates leave for a text known only once the pages are counted: the page
- * of `data-page-of="id"`, or (through `slotText`) anything the caller derives from the page count.
+ * of `data-page-of="id"`, or (through `slotText`) anything the caller derives from the page count, or
+ * knows but keeps out of a part's HTML (the 版权页's 字数, which every case changes).
  * Its height is 0, so the top of its box lies on the baseline.
  */
 export interface SlotRequest {
@@ -80,11 +81,11 @@ export interface Pagination {
 }
 
 export interface PaginateOptions {
-  /** A slot's text from the final page count, for slots other than data-page-of (the 版权页's 印张). */
+  /** A slot's text from the final page count, for slots other than data-page-of (the 版权页's 印张, 字数). */
   slotText?: (data: Record<string, string>, pageCount: number) => string | undefined;
 }
 
-const SLOTS = '[data-page-of], [data-print-sheets]';
+const SLOTS = '[data-page-of], [data-print-sheets], [data-word-count]';
 
 /**
  * Gives every slot an id, and adds hidden links to `targets` (those in the page: the parts, and when only

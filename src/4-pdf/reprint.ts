@@ -422,12 +422,35 @@ function joinParts(context: PDFContext, parents: Map<number, PDFObject>, before:
     }
     if (mcid !== undefined) entries!.set(mcid, stray.ref);
   });
-  marks.slice(strays.length).forEach((mcid) => entries!.set(mcid, PDFNull));
+  const unclaimed = marks.slice(strays.length);
+  // `after` printed first in its print has no such marked content: its first element with content is
+  // given the mark, as Chromium gives it.
+  const first = strays.length === 0 && unclaimed.length > 0 && lastPage ? firstContentElement(context, after.element) : undefined;
+  if (first) {
+    const mcid = unclaimed.shift()!;
+    first.element.set(PDFName.of('K'), context.obj([context.obj({Type: 'MCR', Pg: lastPage!, MCID: mcid}), ...first.kids]));
+    entries!.set(mcid, first.ref);
+  }
+  unclaimed.forEach((mcid) => entries!.set(mcid, PDFNull));
   for (const {element, kids} of new Map(strays.map((stray) => [stray.element, stray])).values()) {
     element.set(PDFName.of('K'), context.obj(kids.filter((kid) => !dropped.has(kid))));
     const page = element.get(PDFName.of('Pg'));
     if (page instanceof PDFRef && !ownPages.has(page) && page !== lastPage) element.delete(PDFName.of('Pg'));
   }
+}
+
+/** The first element under `ref`, in reading order, that holds marked content itself. */
+function firstContentElement(context: PDFContext, ref: PDFRef): {element: PDFDict; kids: PDFObject[]; ref: PDFRef} | undefined {
+  const element = context.lookupMaybe(ref, PDFDict);
+  const k = element?.get(PDFName.of('K'));
+  const kids = k instanceof PDFArray ? k.asArray() : k ? [k] : [];
+  if (!element || element.get(PDFName.of('S')) === undefined) return undefined;
+  if (kids.some((kid) => kid instanceof PDFNumber || (kid instanceof PDFDict && kid.get(PDFName.of('Type')) === PDFName.of('MCR')))) return {element, kids, ref};
+  for (const kid of kids) {
+    const found = kid instanceof PDFRef ? firstContentElement(context, kid) : undefined;
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Calls `visit` with each structure element under (and with) `ref`, its kids as an array, and its reference. */

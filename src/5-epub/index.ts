@@ -155,7 +155,7 @@ export async function packageEpub(book: AssembledBook, options: EpubOptions): Pr
         beforeToc: firstCase < 0 || index < firstCase,
         excludeFromToc: part.kind !== 'front' && part.kind !== 'case',
         partId: part.id,
-        xhtml,
+        xhtml: withWordCount(xhtml, book.wordCount),
         epubType: part.kind === 'case' ? 'bodymatter' : 'frontmatter',
       };
     }),
@@ -328,6 +328,11 @@ function bookIdentifier(book: AssembledBook): string {
   if (identifier?.kind === 'urn') return identifier.value;
   const hash = createHash('sha1').update(`hangzhou-lujing:${book.config.title}`).digest('hex');
   return `urn:uuid:${hash.slice(0, 8)}-${hash.slice(8, 12)}-5${hash.slice(13, 16)}-${((parseInt(hash[16]!, 16) & 0x3) | 0x8).toString(16)}${hash.slice(17, 20)}-${hash.slice(20, 32)}`;
+}
+
+/** The 版权页's 字数, kept out of its HTML (so that an edit elsewhere does not change it), written in. */
+function withWordCount(xhtml: string, wordCount: string): string {
+  return xhtml.replace(/(<span\b[^>]*\sdata-word-count(?:="[^"]*")?[^>]*>)<\/span>/g, (_, open: string) => `${open}${escapeXml(wordCount)}</span>`);
 }
 
 function escapeXml(text: string): string {

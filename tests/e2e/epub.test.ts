@@ -81,6 +81,10 @@ describe('the EPUB', () => {
     expect(figures).toContain('role="doc-noteref"');
   });
 
+  it('gives the 版权页 its 字数, which its HTML leaves to be written in', async () => {
+    expect(await file('copyright-page.xhtml')).toMatch(/<dt>字数<\/dt><dd><span class="page-slot" data-word-count="">\d+千字<\/span><\/dd>/);
+  });
+
   it('declares zh-Hans, the identifier, a cover, accessibility metadata and the pagination source', async () => {
     const opf = await file('content.opf');
     expect(opf).toContain('xml:lang="zh-Hans"');
