@@ -81,7 +81,7 @@ export interface Pagination {
 }
 
 export interface PaginateOptions {
-  /** A slot's text from the final page count, for slots other than data-page-of (the 版权页's 印张, 字数). */
+  /** A slot's text, for slots other than data-page-of: from the page count (印张), or from the book (字数). */
   slotText?: (data: Record<string, string>, pageCount: number) => string | undefined;
 }
 
