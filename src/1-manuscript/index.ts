@@ -127,12 +127,13 @@ async function chapterPaths(root: string, kind: ChapterKind, parsedBook: ParsedY
   if (!parsedBook || !listed) return inFolder;
 
   const result: string[] = [];
-  const inside = (entry: string) => path.resolve(root, entry).startsWith(root + path.sep);
-  const isFile = await Promise.all(listed.map((entry) => (inside(entry) ? stat(path.resolve(root, entry)).then((info) => info.isFile(), () => false) : false)));
+  const absolutes = listed.map((entry) => path.resolve(root, entry));
+  const inside = (absolute: string) => absolute.startsWith(root + path.sep);
+  const isFile = await Promise.all(absolutes.map((absolute) => (inside(absolute) ? stat(absolute).then((info) => info.isFile(), () => false) : false)));
   for (const [index, entry] of listed.entries()) {
     const at = parsedBook.positionOf([key, index]);
-    const absolute = path.resolve(root, entry);
-    if (!inside(entry)) {
+    const absolute = absolutes[index]!;
+    if (!inside(absolute)) {
       reportError(bookFile, `“${entry}” is outside the manuscript folder`, at, 'outside-manuscript');
     } else if (!entry.endsWith('.md')) {
       reportError(bookFile, `“${entry}” is not a Markdown (.md) file`, at, 'not-markdown');

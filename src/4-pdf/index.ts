@@ -135,7 +135,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, tab: Prom
       raw = (await wholePrint(units, {settings, chromium}, await printIn(plans)))!;
     }
     options.onPrinted?.();
-    const checking = checkedEarly ? Promise.resolve(checkedEarly) : lineCheck.run(tabs.map((tab, index) => ({page: tab.page, parts: plans[index]?.print ?? []})));
+    const checking = checkedEarly ? Promise.resolve(checkedEarly) : lineCheck.run(tabs.map((opened, index) => ({page: opened.page, parts: plans[index]?.print ?? []})));
     checking.catch(() => undefined);
     if (cache && raw.changed) keepPrint(cache, raw.kept);
 

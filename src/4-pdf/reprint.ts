@@ -144,9 +144,14 @@ const TWO_PRINTS_FROM = 100_000;
 /** The plan of a print of the whole book, as two plans (its first parts, the rest) for a large book. */
 export function splitPlan(book: AssembledBook, plan: PrintPlan): PrintPlan[] {
   if (plan.html || plan.print.length < book.parts.length || book.text.length < TWO_PRINTS_FROM) return [plan];
+  // The first print: the parts that begin in the first half of the book's HTML.
   const total = book.parts.reduce((sum, part) => sum + part.html.length, 0);
-  let size = 0;
-  const first = new Set(book.parts.filter((part) => (size += part.html.length) - part.html.length < total / 2).map((part) => part.id));
+  const first = new Set<string>();
+  let before = 0;
+  for (const part of book.parts) {
+    if (before < total / 2) first.add(part.id);
+    before += part.html.length;
+  }
   const second = new Set(book.parts.map((part) => part.id).filter((id) => !first.has(id)));
   const pages = [first, second].map((ids) => pageWith(book.html, book.parts, ids));
   if (second.size === 0 || !pages[0] || !pages[1]) return [plan];
@@ -171,10 +176,10 @@ export async function wholePrint(
   const keys = new Map(units.map((unit) => [unit.id, unit.key ?? '']));
   // The parts of a whole book's prints are print 0 of what is kept; those spliced in later, 1, 2, ….
   const print = kept ? Math.max(...kept.print.parts.map((part) => part.print)) + 1 : 0;
-  const pieces = [];
+  const pieces: OpenedPrint[] = [];
   for (const printed of fresh) pieces.push(await openPrinted(printed, keys, print));
   const order = units.map((unit) => unit.id);
-  let whole: PrintPieces & {parts: PrintedPart[]} = kept ? {pdf: kept.pdf, parts: kept.print.parts} : pieces.shift()!;
+  let whole: OpenedPrint = kept ? {pdf: kept.pdf, parts: kept.print.parts} : pieces.shift()!;
   try {
     for (const piece of pieces) {
       const spliced = splicePrints(whole, piece, order);
@@ -190,7 +195,7 @@ export async function wholePrint(
 }
 
 /** A fresh print opened, its black made pure, and what is kept of each of its parts. */
-async function openPrinted(printed: Printed, keys: Map<string, string>, print: number): Promise<PrintPieces & {parts: PrintedPart[]}> {
+async function openPrinted(printed: Printed, keys: Map<string, string>, print: number): Promise<OpenedPrint> {
   const pdf = await openPdf(printed.pdf);
   makeBlackPure(pdf);
   const counts = pagesOfParts(pdf, printed.parts.map((part) => part.id));
@@ -265,6 +270,11 @@ interface PrintPieces {
   parts: {id: string; pages: number}[];
   /** A fresh print's named destinations that are placeholders (Printed.placeholders). */
   placeholders?: string[];
+}
+
+/** A print opened, with what is kept of each of its parts. */
+interface OpenedPrint extends PrintPieces {
+  parts: PrintedPart[];
 }
 
 /**
