@@ -51,7 +51,8 @@ export async function readFaceSpecs(configFile: string): Promise<FaceSpec[]> {
   return z.array(faceSchema).parse(parseYaml(await readFile(configFile, 'utf8')));
 }
 
-const IGNORED = new Set(['\n', '\r', '\t']);
+// Not drawn: line ends, and the soft hyphen (drawn as a hyphen where a line breaks at it; see EXTRA_CHARACTERS).
+const IGNORED = new Set(['\n', '\r', '\t', '\u00AD']);
 
 export async function subsetFonts(faces: FaceSpec[], text: string, projectRoot: string, cache?: Cache): Promise<FontSubsets> {
   const characters = [...new Set(text)].filter((character) => !IGNORED.has(character)).sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
