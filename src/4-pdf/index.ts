@@ -242,9 +242,17 @@ async function printParts(
   };
 }
 
+/**
+ * Waits until the web fonts the page's text needs are loaded. A font is asked for only when the layout
+ * needs it, and the layout may not have run yet when the page has loaded (seen on a busy machine: the
+ * pages were composed with fallback glyphs, then printed with the real ones): the layout is forced first.
+ */
 async function fontsLoaded(page: Page) {
   await page.evaluate(async () => {
-    await document.fonts.ready;
+    do {
+      document.body.getBoundingClientRect();
+      await document.fonts.ready;
+    } while (document.fonts.status !== 'loaded');
   });
 }
 

@@ -79,7 +79,9 @@
   };
 
   // The part as pages: columns as wide and as tall as the text block.
+  // A page break inside a multi-column box breaks nothing: there, .page-start breaks the column.
   const frame = (part) => {
+    for (const start of part.querySelectorAll('.page-start')) start.style.breakBefore = 'column';
     part.style.columnWidth = px(textWidth);
     part.style.columnGap = px(GAP);
     part.style.columnFill = 'auto';
@@ -87,6 +89,7 @@
     part.style.width = px(textWidth);
   };
   const unframe = (part) => {
+    for (const start of part.querySelectorAll('.page-start')) start.style.breakBefore = '';
     for (const property of ['columnWidth', 'columnGap', 'columnFill', 'height', 'width']) part.style[property] = '';
   };
 
@@ -144,52 +147,102 @@
     return tail;
   };
 
+  /** The block with the headings kept with it (break-after: avoid): what moves to a new page with it. */
+  const leadOf = (block) => {
+    let lead = block;
+    while (lead.previousElementSibling?.matches('h1, h2, h3, h4, h5, h6')) lead = lead.previousElementSibling;
+    return lead;
+  };
+  /**
+   * The block begins a page (in the multi-column box now, and in the print), with no space above it: a
+   * forced break keeps the margin that an unforced one drops.
+   */
+  const startPage = (block) => {
+    block.classList.add('page-start');
+    block.style.breakBefore = 'column';
+    block.style.marginTop = '0px';
+  };
+  const isBody = (leaf) => leaf.matches('p') && Math.abs(parseFloat(getComputedStyle(leaf).lineHeight) - line) < 0.01;
+  const textRects = (leaf, origin) => {
+    const range = document.createRange();
+    range.selectNodeContents(leaf);
+    return pieces({getClientRects: () => range.getClientRects()}, origin);
+  };
+
   // A figure or table that does not fit at the foot of a page moves to the top of the next one, and the
   // text after it fills the page it left (a page float): where the next page then begins, inside a
   // paragraph, the paragraph is split into two at that line. Each keeps two lines at least.
-  const floatBlocks = (part) => {
-    let floated = 0;
-    for (const block of [...part.querySelectorAll(FLOATS)]) {
-      if (block.parentElement.closest(FLOATS) || getComputedStyle(block).breakInside !== 'avoid') continue;
-      let origin = part.getBoundingClientRect();
-      // The block, with the headings kept with it (break-after: avoid), was pushed to a new page.
-      let lead = block;
-      while (lead.previousElementSibling?.matches('h1, h2, h3, h4, h5, h6')) lead = lead.previousElementSibling;
-      const [first] = pieces(lead, origin);
-      if (!first || first.page === 0 || first.top > EPSILON) continue;
-      const gap = lines * line - (pageBottoms(part)[first.page - 1] ?? 0);
-      if (gap < 2 * line) continue;
-      const marker = document.createComment('float');
-      block.replaceWith(marker);
+  const float = (part, block, page) => {
+    const marker = document.createComment('float');
+    block.replaceWith(marker);
+    let origin = part.getBoundingClientRect();
+    const after = leavesOf(part).filter((leaf) => marker.compareDocumentPosition(leaf) & Node.DOCUMENT_POSITION_FOLLOWING);
+    const target = after.find((leaf) => pieces(leaf, origin).some((piece) => piece.page >= page));
+    if (!target) {
+      marker.replaceWith(block);
+      return false;
+    }
+    const starts = target.matches('p') ? lineStarts(target, origin) : [];
+    const head = starts.filter((start) => start.page < page).length;
+    const tail = starts.length - head;
+    if (head < 2 || (tail < 2 && head < 3)) {
+      target.before(block);
+    } else {
+      const rest = split(target, starts[tail < 2 ? head - 1 : head].at);
+      rest.before(block);
+      // Set as a paragraph of its own, the head may break its lines otherwise (text-wrap: pretty
+      // changes a paragraph's last lines) and run onto the next page: what runs over goes on after the
+      // block.
       origin = part.getBoundingClientRect();
-      const after = leavesOf(part).filter((leaf) => marker.compareDocumentPosition(leaf) & Node.DOCUMENT_POSITION_FOLLOWING);
-      const target = after.find((leaf) => pieces(leaf, origin).some((piece) => piece.page >= first.page));
-      if (!target) {
-        marker.replaceWith(block);
-        continue;
+      const over = lineStarts(target, origin).find((start) => start.page >= page);
+      if (over) {
+        const range = document.createRange();
+        range.setStart(...over.at);
+        range.setEnd(target, target.childNodes.length);
+        rest.prepend(range.extractContents());
       }
-      const starts = target.matches('p') ? lineStarts(target, origin) : [];
-      const head = starts.filter((start) => start.page < first.page).length;
-      const tail = starts.length - head;
-      if (head < 2 || (tail < 2 && head < 3)) {
-        target.before(block);
-      } else {
-        const rest = split(target, starts[tail < 2 ? head - 1 : head].at);
-        rest.before(block);
-        // Set as a paragraph of its own, the head may break its lines otherwise (text-wrap: pretty
-        // changes a paragraph's last lines) and run onto the next page: what runs over goes on after the
-        // block.
-        origin = part.getBoundingClientRect();
-        const over = lineStarts(target, origin).find((start) => start.page >= first.page);
-        if (over) {
-          const range = document.createRange();
-          range.setStart(...over.at);
-          range.setEnd(target, target.childNodes.length);
-          rest.prepend(range.extractContents());
+    }
+    marker.remove();
+    startPage(block);
+    return true;
+  };
+
+  // No paragraph leaves one line alone at the foot of a page (orphan) or at the head of the next (widow):
+  // Chromium lets one through where keeping it would leave a page nearly empty. The paragraph, or its
+  // last two lines, begins the next page.
+  const keepLines = (part, leaf, origin, counts) => {
+    if (counts[0] < 2 || counts.at(-1) + counts.at(-2) < 4) {
+      startPage(leadOf(leaf));
+      return;
+    }
+    const starts = lineStarts(leaf, origin);
+    const rest = split(leaf, starts[starts.length - counts.at(-1) - 1].at);
+    startPage(rest);
+  };
+
+  /**
+   * Goes down the part's pages and mends the first thing wrong, then looks again from the top (each
+   * mend moves what follows): a figure or table pushed to the next page, leaving a hole; an orphan or a
+   * widow line.
+   */
+  const mendPages = (part) => {
+    let floated = 0;
+    const mended = new Set();
+    for (let round = 0; round < 1000; round++) {
+      const origin = part.getBoundingClientRect();
+      const bottoms = pageBottoms(part);
+      const fault = leavesOf(part).find((leaf) => {
+        if (mended.has(leaf)) return false;
+        if (leaf.matches(FLOATS) && getComputedStyle(leaf).breakInside === 'avoid') {
+          const [first] = pieces(leadOf(leaf), origin);
+          return first && first.page > 0 && first.top < EPSILON && lines * line - (bottoms[first.page - 1] ?? 0) >= 2 * line;
         }
-      }
-      marker.remove();
-      floated++;
+        return isBody(leaf) && pieces(leaf, origin).length > 1 && linesByPage(textRects(leaf, origin)).some((count, index, all) => (index === 0 || index === all.length - 1) && count < 2);
+      });
+      if (!fault) break;
+      mended.add(fault);
+      if (fault.matches(FLOATS)) floated += float(part, fault, pieces(leadOf(fault), origin)[0].page) ? 1 : 0;
+      else keepLines(part, fault, origin, linesByPage(textRects(fault, origin)));
     }
     return floated;
   };
@@ -301,7 +354,7 @@
       setLeaders(part);
     }
     frame(part);
-    const floated = composed ? floatBlocks(part) : 0;
+    const floated = composed ? mendPages(part) : 0;
     const pages = measure(part, counts);
     unframe(part);
     return {id, counts, pages, floated, examples: examples.slice(first)};

@@ -1,0 +1,230 @@
+// Typesetting that holds on a manuscript harder than the real one (tests/fixtures/stress-book.ts: a URL
+// of 190 characters and one longer, a long German compound and a word of 270 letters, a title of two
+// clauses and 46 characters, photos of six shapes, tables of 3 and 12 columns), built at the default trim
+// and at A5. Checked on the PDFs as pdf.js reads them — glyph sizes, baselines, image boxes — not with
+// the pipeline's own numbers.
+import {readFile} from 'node:fs/promises';
+import {beforeAll, describe, expect, it} from 'vitest';
+import {build, type BuildResult} from '../../src/build.js';
+import {LONG_TITLE, PHOTOS, stressBook} from '../fixtures/stress-book.js';
+import {manuscriptTexts, missingInOrder, normalise, temporaryDirectory, writeManuscript} from '../helpers.js';
+
+const POINTS_PER_MM = 72 / 25.4;
+const BODY_SIZE = 10.5;
+const LINE = BODY_SIZE * 1.75;
+
+interface Glyphs {
+  text: string;
+  size: number;
+  /** From the trim's top-left corner, points: x of the left end, y of the baseline. */
+  x: number;
+  y: number;
+  width: number;
+  artifact: boolean;
+}
+
+interface Picture {
+  /** From the trim's top-left corner, points. */
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+interface LaidOutPage {
+  glyphs: Glyphs[];
+  pictures: Picture[];
+  width: number;
+  height: number;
+}
+
+/** Every page's text runs and images, with their places, as pdf.js reads the PDF. */
+async function layoutOf(file: string): Promise<LaidOutPage[]> {
+  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const document = await pdfjs.getDocument({data: new Uint8Array(await readFile(file)), useSystemFonts: false, disableFontFace: true}).promise;
+  const pages: LaidOutPage[] = [];
+  for (let number = 1; number <= document.numPages; number++) {
+    const page = await document.getPage(number);
+    const [left, bottom, right, top] = page.view as [number, number, number, number];
+    const content = await page.getTextContent({includeMarkedContent: true});
+    const glyphs: Glyphs[] = [];
+    let artifacts = 0;
+    for (const item of content.items as ({type?: string; tag?: string; str?: string; transform?: number[]; width?: number})[]) {
+      if (item.type === 'beginMarkedContent' || item.type === 'beginMarkedContentProps') {
+        if (item.tag === 'Artifact' || artifacts > 0) artifacts++;
+      } else if (item.type === 'endMarkedContent') {
+        if (artifacts > 0) artifacts--;
+      } else if (item.str && item.str.trim() !== '') {
+        const [a, b, , , e, f] = item.transform!;
+        glyphs.push({text: item.str, size: Math.hypot(a!, b!), x: e! - left, y: top - f!, width: item.width!, artifact: artifacts > 0});
+      }
+    }
+    // Images: the unit square of each image XObject through the transformation in force.
+    const operators = await page.getOperatorList();
+    const pictures: Picture[] = [];
+    const stack: number[][] = [];
+    let matrix = [1, 0, 0, 1, 0, 0];
+    const multiply = (m: number[], n: number[]) => [m[0]! * n[0]! + m[1]! * n[2]!, m[0]! * n[1]! + m[1]! * n[3]!, m[2]! * n[0]! + m[3]! * n[2]!, m[2]! * n[1]! + m[3]! * n[3]!, m[4]! * n[0]! + m[5]! * n[2]! + n[4]!, m[4]! * n[1]! + m[5]! * n[3]! + n[5]!];
+    operators.fnArray.forEach((fn, index) => {
+      if (fn === pdfjs.OPS.save) stack.push(matrix);
+      else if (fn === pdfjs.OPS.restore) matrix = stack.pop() ?? matrix;
+      else if (fn === pdfjs.OPS.transform) matrix = multiply(operators.argsArray[index] as number[], matrix);
+      else if (fn === pdfjs.OPS.paintImageXObject) {
+        const xs = [matrix[4]!, matrix[4]! + matrix[0]!];
+        const ys = [matrix[5]!, matrix[5]! + matrix[3]!];
+        pictures.push({left: Math.min(...xs) - left, right: Math.max(...xs) - left, top: top - Math.max(...ys), bottom: top - Math.min(...ys)});
+      }
+    });
+    pages.push({glyphs, pictures, width: right - left, height: top - bottom});
+  }
+  await document.destroy();
+  return pages;
+}
+
+/** The runs of one baseline, left to right, joined. */
+function linesOf(glyphs: Glyphs[]): {y: number; text: string; size: number}[] {
+  const lines: {y: number; text: string; size: number}[] = [];
+  for (const glyph of [...glyphs].sort((a, b) => a.y - b.y || a.x - b.x)) {
+    const line = lines.find((candidate) => Math.abs(candidate.y - glyph.y) < 1);
+    if (line) line.text += glyph.text;
+    else lines.push({y: glyph.y, text: glyph.text, size: glyph.size});
+  }
+  return lines.map((line) => ({...line, text: line.text.replace(/\s+/g, '')}));
+}
+
+const trims = {default: undefined, A5: 'A5'} as const;
+
+describe.each(Object.entries(trims))('a hard manuscript at the %s trim', (_, trim) => {
+  let result: BuildResult;
+  let pages: LaidOutPage[];
+  let manuscript: string;
+  /** Pages that carry a running head: the body pages of chapters. */
+  let body: LaidOutPage[];
+  /** The text block, from where body lines fall on the body pages: the top of the first line, the height. */
+  let block: {top: number; height: number};
+
+  beforeAll(async () => {
+    manuscript = await writeManuscript(await stressBook({trim}));
+    result = await build({manuscriptDir: manuscript, outDir: await temporaryDirectory('typesetting'), cacheDir: false});
+    expect(result.files.flatMap((file) => file.messages.filter((message) => message.fatal)).map(String)).toEqual([]);
+    expect(result.ok).toBe(true);
+    pages = await layoutOf(result.outputs!.screenPdf!);
+    body = pages.filter((page) => page.glyphs.some((glyph) => glyph.artifact && glyph.size === 9 && glyph.y < 20 * POINTS_PER_MM));
+    const baselines = body.flatMap((page) => page.glyphs.filter((glyph) => !glyph.artifact && glyph.size === BODY_SIZE).map((glyph) => glyph.y));
+    const [first, last] = [Math.min(...baselines), Math.max(...baselines)];
+    block = {top: first - LINE, height: last - first + LINE};
+  });
+
+  it('sets the body at 10.5 pt on every page: nothing shrinks the print to fit', () => {
+    for (const [index, page] of pages.entries()) {
+      const sizes = page.glyphs.filter((glyph) => !glyph.artifact).map((glyph) => Math.round(glyph.size * 100) / 100);
+      if (sizes.length === 0) continue;
+      // The size most of the page's runs are set in, and nothing smaller than a table's smallest type.
+      const counts = new Map<number, number>();
+      for (const size of sizes) counts.set(size, (counts.get(size) ?? 0) + 1);
+      const common = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+      if (body.includes(page)) expect(common, `page ${index + 1}`).toBe(BODY_SIZE);
+      expect(Math.min(...sizes), `page ${index + 1}`).toBeGreaterThanOrEqual(7);
+    }
+  });
+
+  it('keeps every word and picture 12 mm or more inside the trim', () => {
+    const margin = 12 * POINTS_PER_MM;
+    for (const [index, page] of pages.entries()) {
+      for (const glyph of page.glyphs) {
+        expect(glyph.x, `page ${index + 1}: ${glyph.text}`).toBeGreaterThanOrEqual(margin);
+        expect(glyph.x + glyph.width, `page ${index + 1}: ${glyph.text}`).toBeLessThanOrEqual(page.width - margin);
+        expect(glyph.y, `page ${index + 1}: ${glyph.text}`).toBeGreaterThanOrEqual(margin);
+        expect(glyph.y, `page ${index + 1}: ${glyph.text}`).toBeLessThanOrEqual(page.height - margin);
+      }
+      for (const picture of page.pictures) {
+        expect(picture.left, `page ${index + 1}`).toBeGreaterThanOrEqual(margin);
+        expect(picture.right, `page ${index + 1}`).toBeLessThanOrEqual(page.width - margin);
+      }
+    }
+  });
+
+  it('loses no text: the addresses and long words whole, in order, as written', async () => {
+    const text = pages.map((page) => page.glyphs.filter((glyph) => !glyph.artifact).map((glyph) => glyph.text).join('')).join('');
+    // A word broken at a soft hyphen shows the hyphen; the soft hyphens themselves are not text.
+    const joined = normalise(text.replace(/\u00AD/g, ''));
+    const blocks = (await manuscriptTexts(manuscript)).map((block) => block.map((run) => run.replace(/\u00AD/g, '')));
+    expect(missingInOrder(blocks, joined)).toEqual([]);
+  });
+
+  it('puts every body line of every page on one grid of 18.375 pt', () => {
+    const lines = body.flatMap((page) => linesOf(page.glyphs.filter((glyph) => !glyph.artifact && glyph.size === BODY_SIZE)).map((line) => line.y));
+    expect(lines.length).toBeGreaterThan(200);
+    const phase = (y: number) => ((y % LINE) + LINE) % LINE;
+    const reference = phase(lines[0]!);
+    const off = lines.filter((y) => {
+      const distance = Math.abs(phase(y) - reference);
+      return Math.min(distance, LINE - distance) > 0.5;
+    });
+    expect(off).toEqual([]);
+  });
+
+  it('sizes photos by their shape, none higher than 55% of the text block, each with its caption on its page', () => {
+    const textHeight = block.height;
+    const pictures = pages.flatMap((page, index) => page.pictures.map((picture) => ({picture, page, index})));
+    expect(pictures.length).toBe(PHOTOS.length);
+    for (const [name, width, height] of PHOTOS) {
+      const found = pictures.find(({picture}) => Math.abs((picture.right - picture.left) / (picture.bottom - picture.top) - width / height) < 0.02);
+      expect(found, name).toBeDefined();
+      const {picture, page, index} = found!;
+      // Its caption right below it, on the same page.
+      const caption = linesOf(page.glyphs.filter((glyph) => !glyph.artifact)).find((line) => line.text.startsWith(`${name}（`));
+      expect(caption, `${name} on page ${index + 1}`).toBeDefined();
+      expect(caption!.y - picture.bottom, name).toBeGreaterThan(0);
+      expect(caption!.y - picture.bottom, name).toBeLessThan(3 * LINE);
+      expect(picture.bottom - picture.top, name).toBeLessThan(0.55 * textHeight + 1);
+      if (height > width) expect(caption!.y + LINE - picture.top, name).toBeLessThan(0.65 * textHeight);
+      // Never enlarged past its pixels at 96 per inch.
+      expect(picture.right - picture.left, name).toBeLessThanOrEqual((width / 96) * 72 + 0.5);
+    }
+  });
+
+  it('fills every page but a chapter’s last to 80% of its text block', () => {
+    pages.forEach((page, index) => {
+      const next = pages[index + 1];
+      if (!next || !body.includes(next)) return;
+      const lowest = Math.max(...page.glyphs.filter((glyph) => !glyph.artifact).map((glyph) => glyph.y), ...page.pictures.map((picture) => picture.bottom));
+      expect((lowest - block.top) / block.height, `page ${index + 1}`).toBeGreaterThanOrEqual(0.8);
+    });
+  });
+
+  it('breaks the long title between its clauses and words, never leaving one or two characters on a line', () => {
+    const opening = pages.find((page) => linesOf(page.glyphs).some((line) => line.text.startsWith(LONG_TITLE.slice(0, 6))))!;
+    const size = Math.max(...opening.glyphs.map((glyph) => glyph.size));
+    const lines = linesOf(opening.glyphs.filter((glyph) => glyph.size === size)).map((line) => line.text);
+    expect(lines.join('')).toBe(LONG_TITLE);
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) expect([...line].length, line).toBeGreaterThan(2);
+    const words = ['坚持', '人民', '城市', '杭州', '更新', '绘就', '宜居', '宜业', '宜游', '宜学', '宜养', '共同富裕', '幸福', '图景'];
+    let offset = 0;
+    for (const line of lines.slice(0, -1)) {
+      offset += line.length;
+      for (const word of words) {
+        for (let at = LONG_TITLE.indexOf(word); at >= 0; at = LONG_TITLE.indexOf(word, at + 1)) {
+          expect(offset > at && offset < at + word.length, `the line “${line}” ends inside “${word}”`).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('runs a shortened head over the long title’s rectos, and says so', () => {
+    const warning = result.files.flatMap((file) => file.messages).find((message) => message.ruleId === 'running-head');
+    expect(warning?.fatal).toBe(false);
+    expect(String(warning?.file)).toMatch(/01-stress\.md$/);
+    expect(warning?.line).toBe(2);
+    const heads = body.flatMap((page) => page.glyphs.filter((glyph) => glyph.artifact && glyph.size === 9).map((glyph) => glyph.text));
+    expect(heads.some((head) => head.endsWith('…') && LONG_TITLE.startsWith(head.slice(0, -1)))).toBe(true);
+  });
+
+  it('finds nothing wrong in its layout check', () => {
+    const {floated, ...rest} = result.stats!.layout;
+    expect(rest.counts).toEqual(Object.fromEntries(Object.keys(rest.counts).map((rule) => [rule, 0])));
+    expect(rest.problems).toEqual([]);
+    expect(floated).toBeGreaterThan(0);
+  });
+});
