@@ -28,6 +28,8 @@ const pageRulesSchema = z.strictObject({
   'inner-share': share,
   'top-share': share,
   'minimum-margin': length,
+  'minimum-top': length,
+  'minimum-bottom': length,
 });
 
 export type PageRules = z.output<typeof pageRulesSchema>;
@@ -71,8 +73,9 @@ export function pageGeometry(config: Pick<BookConfig, 'trim' | 'bleed' | 'measur
   const height = trim.height * POINTS_PER_MM;
   const minimum = rules['minimum-margin'];
 
+  const [minimumTop, minimumBottom] = [rules['minimum-top'], rules['minimum-bottom']];
   const charactersPerLine = config.measure ?? Math.floor((width * rules['text-width']) / typeSize);
-  const linesPerPage = config.lines ?? Math.floor((height * rules['text-height']) / line);
+  const linesPerPage = config.lines ?? Math.floor(Math.min(height * rules['text-height'], height - minimumTop - minimumBottom) / line);
   const textWidth = charactersPerLine * typeSize;
   const textHeight = linesPerPage * line;
   const across = width - textWidth;
@@ -81,16 +84,16 @@ export function pageGeometry(config: Pick<BookConfig, 'trim' | 'bleed' | 'measur
   if (across < 2 * minimum) {
     throw new GeometryError(`${charactersPerLine} characters of ${typeSize}pt (${mm(textWidth)} mm) leave less than ${mm(minimum)} mm for each margin of a ${trim.width} mm wide page`, sizeKey);
   }
-  if (down < 2 * minimum) {
-    throw new GeometryError(`${linesPerPage} lines of ${mm(line)} mm leave less than ${mm(minimum)} mm for the top and bottom margins of a ${trim.height} mm high page`, config.lines ? 'lines' : 'trim');
+  if (down < minimumTop + minimumBottom) {
+    throw new GeometryError(`${linesPerPage} lines of ${mm(line)} mm leave less than ${mm(minimumTop + minimumBottom)} mm for the top and bottom margins of a ${trim.height} mm high page`, config.lines ? 'lines' : 'trim');
   }
   const inner = config.margins?.inner !== undefined ? config.margins.inner * POINTS_PER_MM : across * rules['inner-share'];
-  const top = config.margins?.top !== undefined ? config.margins.top * POINTS_PER_MM : down * rules['top-share'];
+  const top = config.margins?.top !== undefined ? config.margins.top * POINTS_PER_MM : Math.min(Math.max(down * rules['top-share'], minimumTop), down - minimumBottom);
   if (inner < minimum || across - inner < minimum) {
     throw new GeometryError(`an inner margin of ${mm(inner)} mm leaves ${mm(across - inner)} mm outside a text block of ${mm(textWidth)} mm; each margin needs ${mm(minimum)} mm`, 'margins');
   }
-  if (top < minimum || down - top < minimum) {
-    throw new GeometryError(`a top margin of ${mm(top)} mm leaves ${mm(down - top)} mm below a text block of ${mm(textHeight)} mm; each margin needs ${mm(minimum)} mm`, 'margins');
+  if (top < minimumTop || down - top < minimumBottom) {
+    throw new GeometryError(`a top margin of ${mm(top)} mm leaves ${mm(down - top)} mm below a text block of ${mm(textHeight)} mm; the top needs ${mm(minimumTop)} mm, the bottom ${mm(minimumBottom)} mm`, 'margins');
   }
   return {
     trim,

@@ -4,9 +4,10 @@
 // and at A5. Checked on the PDFs as pdf.js reads them — glyph sizes, baselines, image boxes — not with
 // the pipeline's own numbers.
 import {readFile} from 'node:fs/promises';
+import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {build, type BuildResult} from '../../src/build.js';
-import {LONG_TITLE, PHOTOS, stressBook} from '../fixtures/stress-book.js';
+import {LONG_TITLE, PHOTOS, stressBook, TABLES, tableCells} from '../fixtures/stress-book.js';
 import {manuscriptTexts, missingInOrder, normalise, temporaryDirectory, writeManuscript} from '../helpers.js';
 
 const POINTS_PER_MM = 72 / 25.4;
@@ -56,7 +57,7 @@ async function layoutOf(file: string): Promise<LaidOutPage[]> {
         if (artifacts > 0) artifacts--;
       } else if (item.str && item.str.trim() !== '') {
         const [a, b, , , e, f] = item.transform!;
-        glyphs.push({text: item.str, size: Math.hypot(a!, b!), x: e! - left, y: top - f!, width: item.width!, artifact: artifacts > 0});
+        glyphs.push({text: item.str, size: Math.round(Math.hypot(a!, b!) * 100) / 100, x: e! - left, y: top - f!, width: item.width!, artifact: artifacts > 0});
       }
     }
     // Images: the unit square of each image XObject through the transformation in force.
@@ -116,15 +117,13 @@ describe.each(Object.entries(trims))('a hard manuscript at the %s trim', (_, tri
   });
 
   it('sets the body at 10.5 pt on every page: nothing shrinks the print to fit', () => {
+    // Shrunk to fit, a page would have no text at the body's size, and its smallest type below 7 pt.
+    expect(body.length).toBeGreaterThan(10);
     for (const [index, page] of pages.entries()) {
-      const sizes = page.glyphs.filter((glyph) => !glyph.artifact).map((glyph) => Math.round(glyph.size * 100) / 100);
-      if (sizes.length === 0) continue;
-      // The size most of the page's runs are set in, and nothing smaller than a table's smallest type.
-      const counts = new Map<number, number>();
-      for (const size of sizes) counts.set(size, (counts.get(size) ?? 0) + 1);
-      const common = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
-      if (body.includes(page)) expect(common, `page ${index + 1}`).toBe(BODY_SIZE);
-      expect(Math.min(...sizes), `page ${index + 1}`).toBeGreaterThanOrEqual(7);
+      const sizes = page.glyphs.filter((glyph) => !glyph.artifact).map((glyph) => glyph.size);
+      // A chapter's last page may hold only its notes, which are set smaller.
+      if (body.includes(page) && pages[index + 1] && body.includes(pages[index + 1]!)) expect(sizes, `page ${index + 1}`).toContain(BODY_SIZE);
+      if (sizes.length > 0) expect(Math.min(...sizes), `page ${index + 1}`).toBeGreaterThanOrEqual(7);
     }
   });
 
@@ -132,10 +131,11 @@ describe.each(Object.entries(trims))('a hard manuscript at the %s trim', (_, tri
     const margin = 12 * POINTS_PER_MM;
     for (const [index, page] of pages.entries()) {
       for (const glyph of page.glyphs) {
+        // The glyphs' box: their ascent and descent about the baseline (a CJK face's em box).
         expect(glyph.x, `page ${index + 1}: ${glyph.text}`).toBeGreaterThanOrEqual(margin);
         expect(glyph.x + glyph.width, `page ${index + 1}: ${glyph.text}`).toBeLessThanOrEqual(page.width - margin);
-        expect(glyph.y, `page ${index + 1}: ${glyph.text}`).toBeGreaterThanOrEqual(margin);
-        expect(glyph.y, `page ${index + 1}: ${glyph.text}`).toBeLessThanOrEqual(page.height - margin);
+        expect(glyph.y - 0.88 * glyph.size, `page ${index + 1}: ${glyph.text}`).toBeGreaterThanOrEqual(margin);
+        expect(glyph.y + 0.12 * glyph.size, `page ${index + 1}: ${glyph.text}`).toBeLessThanOrEqual(page.height - margin);
       }
       for (const picture of page.pictures) {
         expect(picture.left, `page ${index + 1}`).toBeGreaterThanOrEqual(margin);
@@ -147,21 +147,35 @@ describe.each(Object.entries(trims))('a hard manuscript at the %s trim', (_, tri
   it('loses no text: the addresses and long words whole, in order, as written', async () => {
     const text = pages.map((page) => page.glyphs.filter((glyph) => !glyph.artifact).map((glyph) => glyph.text).join('')).join('');
     // A word broken at a soft hyphen shows the hyphen; the soft hyphens themselves are not text.
-    const joined = normalise(text.replace(/\u00AD/g, ''));
-    const blocks = (await manuscriptTexts(manuscript)).map((block) => block.map((run) => run.replace(/\u00AD/g, '')));
-    expect(missingInOrder(blocks, joined)).toEqual([]);
+    let joined = normalise(text);
+    // A photo and its caption, or a table, may move down past the paragraphs after it, even into one (a
+    // page float): each is looked for anywhere and taken out, then the rest is looked for in order.
+    const blocks = await manuscriptTexts(manuscript);
+    const sources = await Promise.all(['cases/01-stress.md', 'cases/02-linping.md'].map((file) => readFile(path.join(manuscript, file), 'utf8')));
+    const captions = new Set(sources.flatMap((source) => [...source.matchAll(/^::figure\[([^\]]+)\]/gm)].map((match) => normalise(match[1]!))));
+    const isCaption = (block: string[]) => captions.has(block.join(''));
+    const floats = [...captions, ...TABLES.map(([columns, rows]) => normalise(tableCells(columns, rows).flat().join('')))];
+    for (const float of floats) {
+      expect(joined).toContain(float);
+      // A photo still to come is drawn as a box saying so.
+      const drawn = joined.includes(`图片待补${float}`) ? `图片待补${float}` : float;
+      joined = joined.replace(drawn, '');
+    }
+    expect(missingInOrder(blocks.filter((block) => !isCaption(block)), joined)).toEqual([]);
   });
 
   it('puts every body line of every page on one grid of 18.375 pt', () => {
     const lines = body.flatMap((page) => linesOf(page.glyphs.filter((glyph) => !glyph.artifact && glyph.size === BODY_SIZE)).map((line) => line.y));
     expect(lines.length).toBeGreaterThan(200);
-    const phase = (y: number) => ((y % LINE) + LINE) % LINE;
-    const reference = phase(lines[0]!);
-    const off = lines.filter((y) => {
-      const distance = Math.abs(phase(y) - reference);
-      return Math.min(distance, LINE - distance) > 0.5;
+    // Each baseline's distance from the first line's grid, in (−pitch/2, pitch/2]; the grid is the one
+    // centred on them (Chromium places glyphs on whole CSS pixels: 18.375 pt is 24.5 px, so baselines
+    // step 18 and 18.75 pt by turns).
+    const offsets = lines.map((y) => {
+      const offset = (((y - lines[0]!) % LINE) + LINE) % LINE;
+      return offset > LINE / 2 ? offset - LINE : offset;
     });
-    expect(off).toEqual([]);
+    const centre = (Math.min(...offsets) + Math.max(...offsets)) / 2;
+    expect(offsets.filter((offset) => Math.abs(offset - centre) > 0.5)).toEqual([]);
   });
 
   it('sizes photos by their shape, none higher than 55% of the text block, each with its caption on its page', () => {
@@ -194,7 +208,11 @@ describe.each(Object.entries(trims))('a hard manuscript at the %s trim', (_, tri
   });
 
   it('breaks the long title between its clauses and words, never leaving one or two characters on a line', () => {
-    const opening = pages.find((page) => linesOf(page.glyphs).some((line) => line.text.startsWith(LONG_TITLE.slice(0, 6))))!;
+    // The opening page: the title in the largest type on the page.
+    const opening = pages.find((page) => {
+      const size = Math.max(...page.glyphs.map((glyph) => glyph.size));
+      return linesOf(page.glyphs.filter((glyph) => glyph.size === size))[0]?.text.startsWith(LONG_TITLE.slice(0, 6));
+    })!;
     const size = Math.max(...opening.glyphs.map((glyph) => glyph.size));
     const lines = linesOf(opening.glyphs.filter((glyph) => glyph.size === size)).map((line) => line.text);
     expect(lines.join('')).toBe(LONG_TITLE);

@@ -139,6 +139,10 @@
     range.setEnd(block, block.childNodes.length);
     const tail = block.cloneNode(false);
     tail.append(range.extractContents());
+    // An inline element cut in two (an editorial query, a link) is one element in two pieces: the text its
+    // stylesheet puts before it comes once, before the first piece, and what it puts after, after the last.
+    for (let element = node.parentElement; element && element !== block; element = element.parentElement) element.classList.add('split-continues');
+    for (let element = tail.firstElementChild; element && element === tail.firstChild; element = element.firstElementChild) element.classList.add('split-continued');
     tail.removeAttribute('id');
     for (const element of tail.querySelectorAll('[id]')) if (block.querySelector(`[id="${CSS.escape(element.id)}"]`)) element.removeAttribute('id');
     block.classList.add('split-head');
