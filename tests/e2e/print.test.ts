@@ -210,9 +210,9 @@ describe('the screen PDF', () => {
     const contents = (node: StructureNode): string[] =>
       (node.children ?? []).flatMap((child) => (child.type === 'content' ? [normalise(texts.get(child.id!) ?? '')] : child.role === 'NonStruct' ? contents(child) : []));
     const walk = (node: StructureNode) => {
-      const own = contents(node);
+      const own = node.role === 'NonStruct' ? [] : contents(node);
       if (own.length > 0) elements.push(own);
-      for (const child of node.children ?? []) if (child.type !== 'content' && child.role !== 'NonStruct') walk(child);
+      for (const child of node.children ?? []) if (child.type !== 'content') walk(child);
     };
     walk((await page.getStructTree()) as StructureNode);
     const entry = elements.find((own) => own.join('').startsWith(normalise(TITLES[0]!)));

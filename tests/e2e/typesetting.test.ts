@@ -239,10 +239,56 @@ describe.each(Object.entries(trims))('a hard manuscript at the %s trim', (_, tri
     expect(heads.some((head) => head.endsWith('…') && LONG_TITLE.startsWith(head.slice(0, -1)))).toBe(true);
   });
 
+  it('writes where the case first appeared as GB/T 15834 has it', () => {
+    const text = normalise(pages.map((page) => page.glyphs.filter((glyph) => !glyph.artifact).map((glyph) => glyph.text).join('')).join(''));
+    expect(text).toContain('原载《浙江日报》2025年10月13日');
+  });
+
+  it('leads a long table-of-contents entry with dots to its page number, on its last line', () => {
+    const toc = pages.find((page) => linesOf(page.glyphs).some((line) => line.text === '目录'))!;
+    const lines = linesOf(toc.glyphs.filter((glyph) => !glyph.artifact)).map((line) => line.text);
+    // The title's last line ends with the dots and the number, or, when too little room is left on it,
+    // they make a line of their own after it.
+    const last = lines.findIndex((line) => line.includes('新图景'));
+    expect(`${lines[last - 1]}${lines[last]}`).toContain(LONG_TITLE.slice(-12));
+    expect(lines[last - 1]).not.toMatch(/[…\d]$/);
+    if (!/新图景…{3,}\d+$/.test(lines[last]!)) {
+      expect(lines[last]).toMatch(/新图景$/);
+      expect(lines[last + 1]).toMatch(/^…{3,}\d+$/);
+    }
+  });
+
   it('finds nothing wrong in its layout check', () => {
     const {floated, ...rest} = result.stats!.layout;
     expect(rest.counts).toEqual(Object.fromEntries(Object.keys(rest.counts).map((rule) => [rule, 0])));
     expect(rest.problems).toEqual([]);
     expect(floated).toBeGreaterThan(0);
+  });
+});
+
+describe('what the page cannot hold', () => {
+  it('refuses a table too wide even at 7 pt, at its line in the chapter', async () => {
+    const header = Array.from({length: 40}, (_, index) => `指标${index + 1}`);
+    const row = header.map((_, index) => `${1000 + index}.25`);
+    const table = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, `| ${row.join(' | ')} |`].join('\n');
+    const manuscript = await writeManuscript({
+      'book.yaml': 'title: 宽表\n',
+      'cases/01-wide.md': `---\ntitle: 一张四十列的表\n---\n\n正文。\n\n${table}\n`,
+    });
+    const result = await build({manuscriptDir: manuscript, outDir: await temporaryDirectory('wide'), cacheDir: false});
+    expect(result.ok).toBe(false);
+    const errors = result.files.flatMap((file) => file.messages.filter((message) => message.fatal).map((message) => ({file: path.basename(file.path), line: message.line, rule: message.ruleId})));
+    expect(errors).toEqual([{file: '01-wide.md', line: 7, rule: 'overflow'}]);
+  });
+
+  it('refuses, in the build sent to print, a running head wider than the text block', async () => {
+    const manuscript = await writeManuscript({
+      'book.yaml': 'title: 书眉\n',
+      'cases/01-long.md': `---\ntitle: ${LONG_TITLE}\n---\n\n${'正文。'.repeat(1200)}\n`,
+      'cases/02-short.md': `---\ntitle: ${LONG_TITLE}（续）\nshort-title: 杭州以城市更新绘就共同富裕新图景\n---\n\n${'正文。'.repeat(1200)}\n`,
+    });
+    const result = await build({manuscriptDir: manuscript, outDir: await temporaryDirectory('head'), cacheDir: false, final: true});
+    const errors = result.files.flatMap((file) => file.messages.filter((message) => message.fatal).map((message) => `${path.basename(file.path)}:${message.line} ${message.ruleId}`));
+    expect(errors).toEqual(['01-long.md:2 running-head']);
   });
 });
