@@ -257,7 +257,7 @@ function reportOverflows(problems: CompositionExample[], chapters: ChapterConten
     const [line, column] = problem.source.split(':').map(Number);
     const reason = `this is wider than the text block even when set as small as it may be (“${problem.context}”)`;
     const hint = 'Split the table into narrower ones, or shorten what cannot be broken.';
-    if (chapter && line) reportError(chapter.file, reason, {line, column: column ?? 1}, 'overflow', hint);
+    if (chapter) reportError(chapter.file, reason, line ? {line, column: column ?? 1} : undefined, 'overflow', hint);
     else reportError(bookFile, `${reason}, in the part “${problem.part}”`, undefined, 'overflow', hint);
   }
 }

@@ -18,7 +18,7 @@
   const isMultiple = (value) => Math.abs(value / line - Math.round(value / line)) * line < EPSILON;
   const examples = [];
   const example = (rule, element, context) => {
-    if (examples.length < 50) examples.push({rule, part: element.closest('.part')?.id ?? '', source: element.closest('[data-source]')?.dataset.source ?? '', context: (context ?? element.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 40)});
+    if (examples.length < 50) examples.push({rule, part: element.closest('.part')?.id ?? '', source: (element.closest('[data-source]') ?? element.querySelector('[data-source]'))?.dataset.source ?? '', context: (context ?? element.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 40)});
   };
 
   // Tables wider than the text block are set smaller, down to 7pt; one that still does not fit is an
