@@ -40,42 +40,36 @@
 
   // Every block takes a whole number of lines: margins are rounded to whole lines, and what is not
   // body text (headings, figures, tables, captions, notes) is padded to whole lines, so that body lines
-  // sit on one grid on every page. Read first, then written: one layout.
-  const snapToGrid = (part) => {
-    const writes = [];
+  // sit on one grid on every page. Measures only: gives the changes, made for all parts at once (one
+  // layout). Figures, tables and notes are flow-roots (styles/print.css): the margins of their content
+  // stay inside them, as they will once they are padded.
+  const gridChanges = (part) => {
+    const changes = [];
     const visit = (element) => {
       const style = getComputedStyle(element);
       if (style.display === 'none' || style.position === 'absolute') return;
-      const margins = [parseFloat(style.marginTop), parseFloat(style.marginBottom)];
-      writes.push(() => {
-        element.style.marginTop = px(nearest(margins[0]));
-        element.style.marginBottom = px(nearest(margins[1]));
-      });
+      const [marginTop, marginBottom, paddingTop, paddingBottom] = [style.marginTop, style.marginBottom, style.paddingTop, style.paddingBottom].map(parseFloat);
+      const change = {element, marginTop: nearest(marginTop), marginBottom: nearest(marginBottom)};
+      changes.push(change);
       const bodyPitch = Math.abs(parseFloat(style.lineHeight) - line) < 0.01;
       const blockChildren = [...element.children].filter((child) => !['inline', 'none', 'contents'].includes(getComputedStyle(child).display));
       const text = [...element.childNodes].some((node) => node.nodeType === Node.TEXT_NODE && node.data.trim() !== '');
-      const container = bodyPitch && !text && blockChildren.length > 0 && !element.matches(LEAVES);
-      if (container) {
-        const top = parseFloat(style.borderTopWidth) + parseFloat(style.paddingTop);
-        const bottom = parseFloat(style.borderBottomWidth) + parseFloat(style.paddingBottom);
-        writes.push(() => {
-          element.style.paddingTop = px(parseFloat(style.paddingTop) + up(top) - top);
-          element.style.paddingBottom = px(parseFloat(style.paddingBottom) + up(bottom) - bottom);
-        });
+      if (bodyPitch && !text && blockChildren.length > 0 && !element.matches(LEAVES)) {
+        const top = parseFloat(style.borderTopWidth) + paddingTop;
+        const bottom = parseFloat(style.borderBottomWidth) + paddingBottom;
+        change.paddingTop = paddingTop + up(top) - top;
+        change.paddingBottom = paddingBottom + up(bottom) - bottom;
         for (const child of blockChildren) visit(child);
         return;
       }
-      // The margins of its content stay inside it (as they will once it is padded).
-      if (blockChildren.length > 0 && style.display === 'block') element.style.display = 'flow-root';
       const height = element.getBoundingClientRect().height;
-      if (isMultiple(height)) return;
-      const padding = parseFloat(style.paddingBottom);
-      writes.push(() => {
-        element.style.paddingBottom = px(padding + up(height) - height);
-      });
+      if (!isMultiple(height)) change.paddingBottom = paddingBottom + up(height) - height;
     };
     for (const child of part.children) visit(child);
-    for (const write of writes) write();
+    return changes;
+  };
+  const applyGrid = (changes) => {
+    for (const {element, ...values} of changes) for (const [property, value] of Object.entries(values)) element.style[property] = px(value);
   };
 
   // The part as pages: columns as wide and as tall as the text block.
@@ -255,6 +249,7 @@
   // to the page number at the end of that line (on a line of their own when too little room is left).
   const setLeaders = (part) => {
     const range = document.createRange();
+    const widths = [];
     for (const entry of part.querySelectorAll('.toc-entry > a')) {
       const text = entry.querySelector('.toc-text');
       const leader = entry.querySelector('.toc-leader');
@@ -264,9 +259,11 @@
       const rects = [...range.getClientRects()].filter((rect) => rect.width > 0);
       const box = entry.getBoundingClientRect();
       const end = rects.length > 0 ? rects.at(-1).right : box.left;
-      const room = box.right - end - number.getBoundingClientRect().width - 1;
-      leader.style.width = px(room >= 2 * parseFloat(getComputedStyle(entry).fontSize) ? room : box.width - number.getBoundingClientRect().width - 1);
+      const numberWidth = number.getBoundingClientRect().width;
+      const room = box.right - end - numberWidth - 1;
+      widths.push([leader, room >= 2 * parseFloat(getComputedStyle(entry).fontSize) ? room : box.width - numberWidth - 1]);
     }
+    for (const [leader, width] of widths) leader.style.width = px(width);
   };
 
   /** How many lines of a block's text each of its pages holds (its text's rectangles, several a line). */
@@ -345,22 +342,22 @@
     return pages;
   };
 
-  return options.roots.map((id) => {
-    const part = document.getElementById(id);
+  // Each step for all parts at once: a change to the page costs a layout of it at the next measurement.
+  const parts = options.roots.map((id) => document.getElementById(id));
+  const composed = parts.filter((part) => part?.matches(options.composed));
+  for (const part of composed) fitTables(part);
+  applyGrid(composed.flatMap(gridChanges));
+  for (const part of composed) setLeaders(part);
+  for (const part of parts) if (part) frame(part);
+  const results = parts.map((part, index) => {
     const counts = {overflow: 0, 'off-grid': 0, 'underfilled-page': 0, 'widow-orphan': 0, 'short-title-line': 0};
-    if (!part) return {id, counts, pages: 0, floated: 0, examples: []};
-    const first = examples.length;
+    if (!part) return {id: options.roots[index], counts, pages: 0, floated: 0, examples: []};
     // Title page, 版权页 and half-title are laid out by their own rules (a page each): only measured.
-    const composed = part.matches(options.composed);
-    if (composed) {
-      fitTables(part);
-      snapToGrid(part);
-      setLeaders(part);
-    }
-    frame(part);
-    const floated = composed ? mendPages(part) : 0;
+    const floated = composed.includes(part) ? mendPages(part) : 0;
+    const first = examples.length;
     const pages = measure(part, counts);
-    unframe(part);
-    return {id, counts, pages, floated, examples: examples.slice(first)};
+    return {id: part.id, counts, pages, floated, examples: examples.slice(first)};
   });
+  for (const part of parts) if (part) unframe(part);
+  return results;
 }
