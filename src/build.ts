@@ -8,7 +8,7 @@ import {VFile} from 'vfile';
 import {readManuscript, type Manuscript} from './1-manuscript/index.js';
 import {renderChapters, type ChapterContent} from './2-markdown/index.js';
 import {assembleBook, TemplateError, type AssembledBook} from './3-assemble/index.js';
-import {explainChromiumFailure, launchBrowser, openConfinedPage, renderPdfs, type ConfinedPage, type ImageResolution, type LayoutReport, type PdfResult} from './4-pdf/index.js';
+import {explainChromiumFailure, launchBrowser, openConfinedPage, renderPdfs, type CompositionExample, type ConfinedPage, type ImageResolution, type LayoutReport, type PdfResult} from './4-pdf/index.js';
 import {packageEpub} from './5-epub/index.js';
 import {preflight, type PreflightReport} from './6-preflight/index.js';
 import {Cache, DEFAULT_CACHE_DIR} from './cache.js';
@@ -182,6 +182,8 @@ async function buildBook(manuscript: Manuscript, files: VFile[], {launching, ope
     void closeBrowser();
     if (pdf.refused.length > 0) throw new Error(`Chromium tried to load files outside the build: ${pdf.refused.join(', ')}`);
     reportLowResolution(pdf.images, chapters);
+    reportOverflows(pdf.layout.problems, chapters, manuscript.bookFile);
+    reportLongHeads(pdf.longHeads, chapters, Boolean(options.final));
     // Written into the staging folder while the PDFs are checked (a failed check leaves them unpublished).
     const written = kinds.map(names.pdf);
     const writing = Promise.all([
@@ -208,7 +210,7 @@ async function buildBook(manuscript: Manuscript, files: VFile[], {launching, ope
         chaptersProcessed: chapters.filter((chapter) => !chapter.cached).length,
         partsPrinted: pdf.printed.length,
         prints: pdf.prints,
-        characters: [...book.text.replace(/\s/g, '')].length,
+        characters: [...book.text.replace(/[\s\u00AD]/g, '')].length,
         timings: stages.timings,
         sizes: {pdf: pdf.screen.length, printPdf: pdf.print.length, epub: epub.length},
         layout: pdf.layout,
@@ -242,6 +244,33 @@ function reportLowResolution(images: ImageResolution[], chapters: ChapterContent
       reportWarning(chapter.file, `this image prints at ${image.dpi} dpi (${asset.width} pixels across ${image.width} mm); print wants ${MIN_DPI}`, asset.place, 'image-resolution',
         `Supply an image at least ${Math.ceil((image.width / 25.4) * MIN_DPI)} pixels wide.`);
     }
+  }
+}
+
+/**
+ * What the page cannot hold — a table with too many columns even set small, a line that cannot be
+ * broken — would make Chromium shrink every page of the book: an error, at its place in the manuscript.
+ */
+function reportOverflows(problems: CompositionExample[], chapters: ChapterContent[], bookFile: VFile) {
+  for (const problem of problems.filter((found) => found.rule === 'overflow')) {
+    const chapter = chapters.find((content) => content.chapter.id === problem.part)?.chapter;
+    const [line, column] = problem.source.split(':').map(Number);
+    const reason = `this is wider than the text block even when set as small as it may be (“${problem.context}”)`;
+    const hint = 'Split the table into narrower ones, or shorten what cannot be broken.';
+    if (chapter) reportError(chapter.file, reason, line ? {line, column: column ?? 1} : undefined, 'overflow', hint);
+    else reportError(bookFile, `${reason}, in the part “${problem.part}”`, undefined, 'overflow', hint);
+  }
+}
+
+/** A running head wider than the text block is drawn cut short in a proof; the build sent to print refuses it. */
+function reportLongHeads(parts: string[], chapters: ChapterContent[], final: boolean) {
+  for (const id of parts) {
+    const chapter = chapters.find((content) => content.chapter.id === id)?.chapter;
+    if (!chapter) continue;
+    const key = chapter.meta['short-title'] ? 'short-title' : 'title';
+    const report = final ? reportError : reportWarning;
+    report(chapter.file, `the running head “${chapter.meta[key]}” is wider than the text block, so it is cut short`, chapter.metaPosition([key]), 'running-head',
+      key === 'title' ? 'Give the chapter a shorter head (书眉) in its frontmatter: short-title: …' : 'Shorten the short-title.');
   }
 }
 

@@ -264,10 +264,12 @@ function runs(children: PhrasingContent[]): string[] {
 
 /**
  * Whitespace carries no meaning in Chinese text and comes and goes with line breaks; Chromium draws
- * emphasis dots (着重号, U+25CF) as text of their own.
+ * emphasis dots (着重号, U+25CF) as text of their own. A Latin word broken across lines shows a hyphen
+ * where the manuscript has none (or a soft hyphen, which is no text): a hyphen between two letters is
+ * left out on both sides of a comparison.
  */
 export function normalise(text: string): string {
-  return text.replace(/[\s\u25CF]+/g, '');
+  return text.replace(/[\s\u25CF\u00AD]+/g, '').replace(/(?<=\p{L})[-\u2010](?=\p{L})/gu, '');
 }
 
 /** The blocks not found, in order, in `text`: each run must come after the one before it. */

@@ -2,6 +2,7 @@
 // order). Nothing is rendered here; every problem found is reported on the file it concerns.
 import {readdir, stat} from 'node:fs/promises';
 import path from 'node:path';
+import type {Position} from 'unist';
 import {VFile} from 'vfile';
 import {readText, resolveInside} from '../files.js';
 import {reportError, reportWarning} from '../messages.js';
@@ -19,12 +20,16 @@ export interface Chapter {
   /** The whole source file (frontmatter included, so positions match the editor's view). */
   file: VFile;
   meta: ChapterMeta;
+  /** Where a frontmatter key is, for messages about it found in later stages (a running head too long). */
+  metaPosition(path: (string | number)[]): Position;
 }
 
 export interface Manuscript {
   root: string;
   book: BookConfig;
   bookFile: VFile;
+  /** Where a key of book.yaml is, for messages about it found in later stages. */
+  bookPosition(path: (string | number)[]): Position;
   chapters: Chapter[];
 }
 
@@ -67,9 +72,9 @@ export async function readManuscript(root: string): Promise<ReadResult> {
       reportError(file, `another chapter has the title “${meta.title}”: ${path.relative(root, earlier.path)}`, frontmatter.positionOf(['title']), 'duplicate-title');
     }
     titles.set(meta.title, file);
-    chapters.push({kind, id: uniqueId(kind, file.path, usedIds), file, meta});
+    chapters.push({kind, id: uniqueId(kind, file.path, usedIds), file, meta, metaPosition: frontmatter.positionOf});
   }
-  return {files, manuscript: parsedBook && {root, book: parsedBook.data, bookFile, chapters}};
+  return {files, manuscript: parsedBook && {root, book: parsedBook.data, bookFile, bookPosition: parsedBook.positionOf, chapters}};
 }
 
 /** Larger than any chapter or book.yaml an editor writes: refused before it is read into memory. */

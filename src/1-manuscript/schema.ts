@@ -20,18 +20,38 @@ function parseLength(value: string, unit: string): number {
   return Number(value) * unitInMm[unit]!;
 }
 
+/** Trim sizes by the names Chinese printers and editors use (millimetres, width × height). */
+export const NAMED_TRIMS: Record<string, {width: number; height: number}> = {
+  A5: {width: 148, height: 210},
+  A4: {width: 210, height: 297},
+  B5: {width: 176, height: 250},
+  '16开': {width: 185, height: 260},
+  '大16开': {width: 210, height: 285},
+  '32开': {width: 130, height: 184},
+  '大32开': {width: 140, height: 203},
+};
+
+/** What a book of text can be: smaller or larger than these is a typing error, not a book. */
+const TRIM_LIMITS = {width: [90, 300], height: [120, 420]} as const;
+
 const trim = z
-  .string({error: 'must be a size such as 170mm×240mm'})
+  .string({error: 'must be a size such as 170mm×240mm or A5'})
   .transform((value, context) => {
+    const named = NAMED_TRIMS[value.trim().toUpperCase()];
     const match = /^\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)?\s*[×xX*]\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)\s*$/.exec(value);
-    if (!match) {
-      context.addIssue({code: 'custom', message: `“${value}” is not a size such as 170mm×240mm (width×height)`});
+    if (!named && !match) {
+      context.addIssue({code: 'custom', message: `“${value}” is not a size such as 170mm×240mm (width×height) or one of ${Object.keys(NAMED_TRIMS).join(', ')}`});
       return z.NEVER;
     }
-    const [, width, widthUnit, height, heightUnit] = match;
-    const size = {width: parseLength(width!, widthUnit ?? heightUnit!), height: parseLength(height!, heightUnit!)};
-    if (size.width < 50 || size.height < 50 || size.width > 1000 || size.height > 1000) {
-      context.addIssue({code: 'custom', message: `${value} is not a plausible book size (each side 50–1000 mm)`});
+    const size = named ?? {width: parseLength(match![1]!, match![2] ?? match![4]!), height: parseLength(match![3]!, match![4]!)};
+    const [minWidth, maxWidth] = TRIM_LIMITS.width;
+    const [minHeight, maxHeight] = TRIM_LIMITS.height;
+    if (size.width < minWidth || size.width > maxWidth || size.height < minHeight || size.height > maxHeight) {
+      context.addIssue({code: 'custom', message: `${value} is not a book size: a page must be ${minWidth}–${maxWidth} mm wide and ${minHeight}–${maxHeight} mm high`});
+      return z.NEVER;
+    }
+    if (size.width > size.height) {
+      context.addIssue({code: 'custom', message: `${value} is wider than it is high: give the size as width×height, e.g. ${Math.round(size.height)}mm×${Math.round(size.width)}mm`});
       return z.NEVER;
     }
     return size;
@@ -44,6 +64,18 @@ const bleed = z
     const length = match ? parseLength(match[1]!, match[2]!) : NaN;
     if (!(length >= 0 && length <= 20)) {
       context.addIssue({code: 'custom', message: `“${value}” is not a bleed such as 3mm (0–20 mm)`});
+      return z.NEVER;
+    }
+    return length;
+  });
+
+const margin = z
+  .string({error: 'must be a length such as 20mm'})
+  .transform((value, context) => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)\s*$/.exec(value);
+    const length = match ? parseLength(match[1]!, match[2]!) : NaN;
+    if (!(length >= 5 && length <= 80)) {
+      context.addIssue({code: 'custom', message: `“${value}” is not a margin such as 20mm (5–80 mm)`});
       return z.NEVER;
     }
     return length;
@@ -89,6 +121,12 @@ export const bookSchema = z.strictObject({
   halftitle: z.boolean({error: 'must be true or false'}).default(false),
   trim: trim.default({width: 170, height: 240}),
   bleed: bleed.default(3),
+  /** Characters a line of body text (字/行); derived from the trim when not given (styles/page.yaml). */
+  measure: z.number({error: 'must be a whole number of characters, such as 35'}).int({error: 'must be a whole number of characters, such as 35'}).min(15, {error: 'must be at least 15 characters'}).max(60, {error: 'must be at most 60 characters'}).optional(),
+  /** Lines a page (行/页); derived from the trim when not given. */
+  lines: z.number({error: 'must be a whole number of lines, such as 30'}).int({error: 'must be a whole number of lines, such as 30'}).min(10, {error: 'must be at least 10 lines'}).max(60, {error: 'must be at most 60 lines'}).optional(),
+  /** Margins of the text block, as lengths; each derived from the trim when not given. */
+  margins: z.strictObject({top: margin, inner: margin}).partial().optional(),
   /** What the table of contents lists: chapters only, or their sections too. */
   toc: z.enum(['chapters', 'sections'], {error: 'must be “chapters” or “sections”'}).default('chapters'),
   front: fileList.optional(),
@@ -103,6 +141,8 @@ export const chapterSchema = z.strictObject({
   authors: names.optional(),
   date: date.optional(),
   source: text.optional(),
+  /** The running head (书眉) when the title is too long for it. */
+  'short-title': text.optional(),
 });
 
 export type ChapterMeta = z.output<typeof chapterSchema>;

@@ -5,10 +5,12 @@ import {headingRank} from 'hast-util-heading-rank';
 import {toHtml} from 'hast-util-to-html';
 import {toString} from 'hast-util-to-string';
 import {visit} from 'unist-util-visit';
+import rehypeBreakLongWords from './rehype-break-long-words.js';
 import rehypeEmphasisDots from './rehype-emphasis-dots.js';
 import rehypeHeadingIds from './rehype-heading-ids.js';
 import rehypeLinks from './rehype-links.js';
 import rehypeLocalImages, {type ImageAsset} from './rehype-local-images.js';
+import rehypeSourceLines from './rehype-source-lines.js';
 import rehypeFootnoteRoles from './rehype-footnote-roles.js';
 import rehypeTables from './rehype-tables.js';
 import rehypeUniqueIds from './rehype-unique-ids.js';
@@ -130,5 +132,7 @@ export function createProcessor(options: ProcessorOptions) {
     .use(rehypeTables)
     .use(rehypeFootnoteRoles)
     .use(rehypeLocalImages, {root: options.root})
-    .use(rehypeLinks, {chapters: options.chapters});
+    .use(rehypeLinks, {chapters: options.chapters})
+    .use(rehypeSourceLines)
+    .use(rehypeBreakLongWords);
 }

@@ -48,3 +48,18 @@ export function wordCountLabel(text: string): string {
 export function printSheets(pages: number, fraction: number): string {
   return String(Math.round((pages / fraction) * 100) / 100);
 }
+
+/**
+ * Where a case first appeared, as GB/T 15834 writes it: the publication in 书名号 and the date in Chinese
+ * (原载《浙江日报》2025年10月13日). A source already written with 书名号 is kept as it is.
+ */
+export function sourceLine(source: string, date?: string): string {
+  const publication = /[《〈]/.test(source) ? source : `《${source}》`;
+  return `原载${publication}${date ? chineseDate(date) : ''}`;
+}
+
+/** 2025-10-13 → 2025年10月13日 (also 2025-10 and 2025). */
+export function chineseDate(date: string): string {
+  const [year, month, day] = date.split('-');
+  return `${year}年${month ? `${Number(month)}月` : ''}${day ? `${Number(day)}日` : ''}`;
+}

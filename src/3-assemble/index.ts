@@ -14,13 +14,16 @@ import type {Cache} from '../cache.js';
 import {reportError} from '../messages.js';
 import {PROJECT_ROOT, STYLES_DIR} from '../project.js';
 import {fontFaceCss, readFaceSpecs, subsetFonts, type SubsetFontFile} from './fonts.js';
-import {paperFormat, wordCountLabel} from './imprint.js';
+import {GeometryError, geometryVariables, pageGeometry, readPageRules, type PageGeometry} from './geometry.js';
+import {paperFormat, sourceLine, wordCountLabel} from './imprint.js';
 import rehypeBindDashes from './rehype-bind-dashes.js';
+import rehypeTitleBreaks from './rehype-title-breaks.js';
 import {forgetTemplates, renderTemplate} from './templates.js';
 import {unified} from 'unified';
 
 export {TemplateError} from './templates.js';
 export {printSheets} from './imprint.js';
+export {TEXT_HEIGHT_ALLOWANCE, type PageGeometry} from './geometry.js';
 
 export type PartKind = 'half-title' | 'title-page' | 'copyright-page' | 'front' | 'toc' | 'case';
 
@@ -29,6 +32,8 @@ export interface BookPart {
   id: string;
   kind: PartKind;
   title: string;
+  /** Over its rectos, in print: the chapter's short-title (书眉), else its title. */
+  runningHead?: string;
   /** The part as an HTML fragment. */
   html: string;
   /** Its text, for the fonts and the 字数. */
@@ -45,12 +50,6 @@ export interface Asset {
   path: string;
   data: Uint8Array | string;
   mediaType: string;
-}
-
-export interface PageGeometry {
-  /** Trim size and bleed, in millimetres. */
-  trim: {width: number; height: number};
-  bleed: number;
 }
 
 export interface AssembledBook {
@@ -84,8 +83,12 @@ const PART_RULES: Record<PartKind, {startsOnRecto: boolean; hasRunningHeads: boo
   case: {startsOnRecto: true, hasRunningHeads: true},
 };
 
-/** Characters printed besides the text: folios (arabic and roman), the 印张 (0.75) and the emphasis dot (着重号). */
-const EXTRA_CHARACTERS = '0123456789.ivxlcdm\u25CF';
+/**
+ * Characters printed besides the text: folios (arabic and roman), the 印张 (0.75), the emphasis dot
+ * (着重号), the hyphens drawn where a line breaks at a soft hyphen and the ellipsis of a running head
+ * cut short.
+ */
+const EXTRA_CHARACTERS = '0123456789.ivxlcdm\u25CF-\u2010…';
 
 const STYLESHEETS = ['styles/fonts.css', 'styles/base.css', 'styles/print.css'];
 
@@ -97,7 +100,15 @@ export interface AssembleOptions {
 export async function assembleBook(manuscript: Manuscript, chapters: ChapterContent[], options: AssembleOptions = {}): Promise<AssembleResult> {
   forgetTemplates();
   const config = manuscript.book;
-  const geometry: PageGeometry = {trim: config.trim, bleed: config.bleed};
+  let geometry: PageGeometry;
+  try {
+    geometry = pageGeometry(config, await readPageRules());
+  } catch (error) {
+    if (!(error instanceof GeometryError)) throw error;
+    reportError(manuscript.bookFile, error.message, manuscript.bookPosition([error.key]), 'page-geometry',
+      'Choose another trim size, or set measure (characters a line), lines (a page) or margins in book.yaml.');
+    return {files: []};
+  }
   const chapterParts = await Promise.all(chapters.map((content) => chapterPart(content, options.cache)));
   const front = chapterParts.filter((part) => part.kind === 'front');
   const cases = chapterParts.filter((part) => part.kind === 'case');
@@ -151,14 +162,23 @@ async function chapterPart(content: ChapterContent, cache?: Cache): Promise<Book
     id: chapter.id,
     kind: chapter.kind,
     meta: chapter.meta,
+    source: chapter.meta.source ? sourceLine(chapter.meta.source, chapter.meta.date) : undefined,
     body: content.html,
   });
-  return {id: chapter.id, kind: chapter.kind, title: chapter.meta.title, ...(await typeset(html, {cache})), headings: content.headings, ...PART_RULES[chapter.kind]};
+  return {
+    id: chapter.id,
+    kind: chapter.kind,
+    title: chapter.meta.title,
+    runningHead: chapter.meta['short-title'] ?? chapter.meta.title,
+    ...(await typeset(html, {cache})),
+    headings: content.headings,
+    ...PART_RULES[chapter.kind],
+  };
 }
 
 async function templatePart(kind: PartKind, title: string, template: string, data: Record<string, unknown>, cache?: Cache): Promise<BookPart> {
   const html = await renderTemplate(template, {id: kind, ...data});
-  return {id: kind, kind, title, ...(await typeset(html, {cache})), headings: [], ...PART_RULES[kind]};
+  return {id: kind, kind, title, runningHead: title, ...(await typeset(html, {cache})), headings: [], ...PART_RULES[kind]};
 }
 
 /**
@@ -176,21 +196,14 @@ async function typeset(html: string, options: {document?: boolean; cache?: Cache
   return result;
 }
 
-const typography = unified().use(rehypeBindDashes).freeze();
+const typography = unified().use(rehypeTitleBreaks, {classNames: ['toc-text']}).use(rehypeBindDashes).freeze();
 
 /**
  * The stylesheets in styles/, with the page geometry filled in: `var(--page-width)` and friends cannot
  * be used inside @page, so the build writes the values there.
  */
 async function readStylesheets(geometry: PageGeometry): Promise<{files: Asset[]; generatedText: string}> {
-  const mm = (value: number) => `${formatMm(value)}mm`;
-  const values: Record<string, string> = {
-    '--trim-width': mm(geometry.trim.width),
-    '--trim-height': mm(geometry.trim.height),
-    '--bleed': mm(geometry.bleed),
-    '--page-width': mm(geometry.trim.width + 2 * geometry.bleed),
-    '--page-height': mm(geometry.trim.height + 2 * geometry.bleed),
-  };
+  const values = geometryVariables(geometry);
   const names = (await readdir(STYLES_DIR)).filter((name) => name.endsWith('.css')).sort();
   const files: Asset[] = [];
   let generatedText = '';
@@ -222,8 +235,4 @@ function reportMissingGlyph(character: string, manuscript: Manuscript, chapters:
   const file = new VFile({path: path.join(STYLES_DIR, 'fonts.yaml')});
   reportError(file, `${reason} (it comes from a template or stylesheet)`, undefined, 'missing-glyph', hint);
   files.push(file);
-}
-
-function formatMm(value: number): string {
-  return String(Math.round(value * 100) / 100);
 }

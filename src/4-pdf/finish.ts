@@ -37,7 +37,7 @@ export interface DocumentInfo {
 export interface FinishInput {
   /** Chromium's PDF, opened; changed in place, it is left as the print PDF. */
   body: PDFDocument;
-  furniture: {style: FurnitureStyle; fonts: SubsetFontFile[]; sheets: Sheet[]; /** The text block's width, points. */ width: number};
+  furniture: {style: FurnitureStyle; fonts: SubsetFontFile[]; sheets: Sheet[]; /** The text block's width and height, points, and its top below the trim's, millimetres. */ width: number; height: number; top: number};
   /** Texts that depend on the page numbers, written in where the page left room for them. */
   slots: Slot[];
   pages: PageInfo[];
@@ -57,7 +57,8 @@ export interface FinishInput {
 const MARK_LENGTH_MM = 5;
 const MARK_MARGIN_MM = 2;
 
-export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Array; print: Uint8Array}> {
+/** Both PDFs, and the running heads that had to be cut short to fit the text block. */
+export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Array; print: Uint8Array; cutHeads: string[]}> {
   const document = input.body;
   const pages = document.getPages();
   if (pages.length !== input.pages.length) throw new Error(`the PDF has ${pages.length} pages, ${input.pages.length} were planned`);
@@ -65,7 +66,7 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
   // Chromium sets every page as a recto (styles/print.css): the text block is where its page area is.
   // Read before the screen PDF's boxes are set: they change what pdf-lib reports as the page's size.
   const frame = pageFrame(pages[0]!);
-  const block = {left: frame.a * frame.left, width: input.furniture.width};
+  const block = {left: frame.a * frame.left, width: input.furniture.width, top: input.furniture.top * POINTS_PER_MM, height: input.furniture.height};
   const sheet = pages[0]!.getSize();
   const mm = (value: number) => value * POINTS_PER_MM;
   /** A recto's trim box is centred on the sheet Chromium drew; a verso's mirrors it about the text block. */
@@ -80,9 +81,11 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
   const fonts = await DrawnFonts.embed(document, input.furniture.fonts, [...furnitureTexts(sheets, style), ...input.slots], input.cache);
   writeSlots(document, input.slots, fonts);
   const content = new SharedContent(document);
+  const cutHeads = new Set<string>();
   for (const [index, page] of pages.entries()) {
     wrapExistingContent(page);
-    drawSheet(page, sheets[index]!, style, fonts, block, trimBox(index), content);
+    const head = sheets[index]!.head;
+    if (drawSheet(page, sheets[index]!, style, fonts, block, trimBox(index), content) !== head) cutHeads.add(head!);
   }
   await fonts.finish();
 
@@ -120,7 +123,7 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
   removeUnreachable(document);
   // Without object streams: twice as fast to write; the press gets a larger file, which it does not mind.
   const print = await document.save({...SAVE_FAST, useObjectStreams: false});
-  return {screen, print};
+  return {screen, print, cutHeads: [...cutHeads]};
 }
 
 /**

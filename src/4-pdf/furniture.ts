@@ -53,16 +53,30 @@ export interface DrawnText {
 
 /** What the heads and folios of these sheets draw. */
 export function furnitureTexts(sheets: Sheet[], style: FurnitureStyle): DrawnText[] {
-  return sheets.flatMap((sheet) => [
+  return [{text: ELLIPSIS, families: [style.head.family], weight: style.head.weight}, ...sheets.flatMap((sheet) => [
     ...(sheet.head ? [{text: sheet.head, families: [style.head.family], weight: style.head.weight}] : []),
     ...(sheet.folio ? [{text: sheet.folio, families: [style.folio.family], weight: style.folio.weight}] : []),
-  ]);
+  ])];
+}
+
+/** Ends a running head cut short to fit the text block (a draft's; a final build refuses it). */
+const ELLIPSIS = '…';
+
+/** `text`, or as much of it as fits in `width` followed by an ellipsis. */
+export function fitHead(text: string, width: number, measure: (text: string) => number): string {
+  if (measure(text) <= width) return text;
+  const characters = [...text];
+  while (characters.length > 1 && measure(characters.join('') + ELLIPSIS) > width) characters.pop();
+  return characters.join('') + ELLIPSIS;
 }
 
 export interface TextBlock {
   /** Left edge of the text block, and its width, in PDF points on the page as printed (every page alike). */
   left: number;
   width: number;
+  /** Its top edge below the trim's, and its height, points. */
+  top: number;
+  height: number;
 }
 
 /**
@@ -239,16 +253,21 @@ export class SharedContent {
 /** Page furniture is not part of the text: marked as an artifact, screen readers and text export skip it. */
 export const asArtifact = (operators: string) => `/Artifact BMC\n${operators}\nEMC`;
 
-/** Draws a page's head and folio in gray black (black ink only); `trim` is the trim box on the page. */
-export function drawSheet(page: PDFPage, sheet: Sheet, style: FurnitureStyle, fonts: DrawnFonts, block: TextBlock, trim: {x: number; y: number; width: number; height: number}, content: SharedContent) {
+/**
+ * Draws a page's head and folio in gray black (black ink only); `trim` is the trim box on the page. A head
+ * wider than the text block is cut short; returns the head as drawn.
+ */
+export function drawSheet(page: PDFPage, sheet: Sheet, style: FurnitureStyle, fonts: DrawnFonts, block: TextBlock, trim: {x: number; y: number; width: number; height: number}, content: SharedContent): string | undefined {
   const left = block.left;
   const right = left + block.width;
   const mm = (value: number) => value * POINTS_PER_MM;
+  let head: string | undefined;
 
   if (sheet.head) {
     const face = {families: [style.head.family], weight: style.head.weight, size: style.head.size};
-    const baseline = trim.y + trim.height - mm(style.head.baseline);
-    const text = `q 0 g BT\n${fonts.show(page, sheet.head, face, left + (block.width - fonts.width(sheet.head, face)) / 2, baseline)}\nET Q`;
+    head = fitHead(sheet.head, block.width, (text) => fonts.width(text, face));
+    const baseline = trim.y + trim.height - block.top + mm(style.head.baseline);
+    const text = `q 0 g BT\n${fonts.show(page, head, face, left + (block.width - fonts.width(head, face)) / 2, baseline)}\nET Q`;
     const y = round(baseline - mm(style.head.ruleGap));
     const rule = style.head.rule > 0 ? `\nq 0 G ${style.head.rule} w ${round(left)} ${y} m ${round(right)} ${y} l S Q` : '';
     content.append(page, asArtifact(text + rule));
@@ -257,6 +276,8 @@ export function drawSheet(page: PDFPage, sheet: Sheet, style: FurnitureStyle, fo
     const face = {families: [style.folio.family], weight: style.folio.weight, size: style.folio.size};
     const width = fonts.width(sheet.folio, face);
     const x = style.folio.align === 'center' ? left + (block.width - width) / 2 : sheet.side === 'recto' ? right - width : left;
-    content.append(page, asArtifact(`q 0 g BT\n${fonts.show(page, sheet.folio, face, x, trim.y + mm(style.folio.baseline))}\nET Q`));
+    const baseline = trim.y + trim.height - block.top - block.height - mm(style.folio.baseline);
+    content.append(page, asArtifact(`q 0 g BT\n${fonts.show(page, sheet.folio, face, x, baseline)}\nET Q`));
   }
+  return head;
 }

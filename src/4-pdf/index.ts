@@ -5,19 +5,21 @@ import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import type {PDFDocument} from 'pdf-lib';
 import type {Page} from 'puppeteer-core';
-import {printSheets, type AssembledBook} from '../3-assemble/index.js';
+import {printSheets, type AssembledBook, type PageGeometry} from '../3-assemble/index.js';
 import {openConfinedPage, type ConfinedPage} from './browser.js';
+import {composePages} from './compose.js';
 import {finishPdfs, type OutlineEntry} from './finish.js';
 import {readFurnitureStyle, type Sheet} from './furniture.js';
 import type {Cache} from '../cache.js';
 import {POINTS_PER_PIXEL} from '../pdf-content.js';
-import {planLayoutCheck, type LayoutReport} from './layout-check.js';
+import {planLayoutCheck, type LayoutExample, type LayoutReport as LineReport, type LayoutRule} from './layout-check.js';
+import {summarizeCompositions, type CompositionExample, type CompositionRule} from './compose.js';
 import {listHeadings, measureSlots, paginate, prepareLocators, printPage, withSlotTexts, type PageInfo, type PlannedPart} from './paginate.js';
 import {keepPrint, openKeptPrint, planPrint, printSettings, readKeptPrint, splitPlan, wholePrint, type ImageResolution, type Printed, type PrintPlan} from './reprint.js';
 
 export {BrowserUnavailableError, ChromiumFailedError, explainChromiumFailure, launchBrowser, openConfinedPage, type ConfinedPage} from './browser.js';
 export type {PageInfo} from './paginate.js';
-export type {LayoutReport} from './layout-check.js';
+export type {CompositionExample} from './compose.js';
 export type {ImageResolution} from './reprint.js';
 
 export interface PdfOptions {
@@ -38,6 +40,19 @@ export interface PdfOptions {
    * carries one set of font subsets (each print spliced in brings its own).
    */
   whole?: boolean;
+}
+
+/** What the layout check measured on every line, and composing the pages on every page, of the book. */
+export interface LayoutReport {
+  counts: Record<LayoutRule | CompositionRule | 'page-count', number>;
+  /** Blocks of text measured. */
+  blocks: number;
+  /** Examples of the line rules' findings. */
+  examples: LayoutExample[];
+  /** Examples of the pages' findings, with their place in the manuscript: every overflow is among them. */
+  problems: CompositionExample[];
+  /** Figures and tables moved to the top of a later page. */
+  floated: number;
 }
 
 export interface PrintedPage extends PageInfo {
@@ -63,6 +78,8 @@ export interface PdfResult {
   printed: string[];
   /** How many prints Chromium made them in (two, at once, for a large book printed whole). */
   prints: number;
+  /** Parts whose running head is wider than the text block (drawn cut short). */
+  longHeads: string[];
 }
 
 /**
@@ -79,6 +96,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, tab: Prom
       id: part.id,
       kind: part.kind,
       title: part.title,
+      runningHead: part.runningHead,
       startsOnRecto: part.startsOnRecto,
       hasRunningHeads: part.hasRunningHeads,
     }));
@@ -114,12 +132,12 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, tab: Prom
     // The line check only reports, and may wait: with many parts to measure (a first build) it runs
     // after the print, in Chromium while the PDFs are finished here (measured on 1,214 pages: 0.5 s
     // less than holding up the print); with few (a rebuild after an edit), before it, as it costs little.
-    let checkedEarly: LayoutReport | undefined;
+    let checkedEarly: LineReport | undefined;
     // Two prints (a large book printed whole) are made at once, the second in a tab of its own.
     const tabFor = async (index: number) => tabs[index] ?? (tabs[index] = await openConfinedPage(page.browser(), htmlDir));
     const printIn = (plans: PrintPlan[]) =>
       Promise.all(plans.map(async ({html, print: ids, targets}, index) =>
-        printParts((await tabFor(index)).page, htmlDir, {html, name: `print-${index + 1}.html`, ids, targets, timeoutMs, onProgress: options.onProgress}, {
+        printParts((await tabFor(index)).page, htmlDir, {html, name: `print-${index + 1}.html`, ids, targets, geometry: book.geometry, timeoutMs, onProgress: options.onProgress}, {
           whileFontsLoad: openKept,
           beforePrint: async () => {
             if (plans.length === 1 && lineCheck.unmeasured.length <= parts.length / 4) checkedEarly = await lineCheck.run();
@@ -148,9 +166,9 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, tab: Prom
     const writingHtml = withSlotTexts(page, book.html, pagination.slots);
     writingHtml.catch(() => undefined);
     options.onProgress?.(`${pagination.pages.length} pages: heads, folios, boxes`);
-    const {screen, print} = await finishPdfs({
+    const {screen, print, cutHeads} = await finishPdfs({
       body: pagination.pdf,
-      furniture: {style: await readFurnitureStyle(), fonts: book.fonts, sheets: sheetsOf(book, pagination.pages), width: raw.kept.width},
+      furniture: {style: await readFurnitureStyle(), fonts: book.fonts, sheets: sheetsOf(book, pagination.pages), width: raw.kept.width, height: book.geometry.textHeight, top: book.geometry.margins.top},
       slots: pagination.slots,
       pages: pagination.pages,
       destinations: pagination.destinations,
@@ -168,13 +186,15 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, tab: Prom
       pad: options.pad,
       cache,
     });
-    const layout = await checking;
+    const lines = await checking;
+    const composed = summarizeCompositions(raw.kept.parts);
+    const layout: LayoutReport = {counts: {...lines.counts, ...composed.counts}, blocks: lines.blocks, examples: lines.examples, problems: composed.examples, floated: composed.floated};
     const html = await writingHtml;
     const starts = raw.kept.parts.flatMap((part) => part.pageStarts);
     let printedPage = 0;
     const pages = pagination.pages.map((info) => ({...info, startText: info.role === 'blank' ? '' : starts[printedPage++] ?? ''}));
     const refused = tabs.flatMap((tab) => tab.refused);
-    return {screen, print, printDocument: pagination.pdf, pages, layout, images: measured.flatMap((part) => part.images), html, refused, printed: plans.flatMap((done) => done.print), prints: plans.filter((done) => done.print.length > 0).length};
+    return {screen, print, printDocument: pagination.pdf, pages, layout, images: measured.flatMap((part) => part.images), html, refused, printed: plans.flatMap((done) => done.print), prints: plans.filter((done) => done.print.length > 0).length, longHeads: parts.filter((part) => part.runningHead && cutHeads.includes(part.runningHead)).map((part) => part.id)};
   } finally {
     // A tab not yet awaited closes with the browser.
     await Promise.all(tabs.map((tab) => tab.page.close()));
@@ -189,7 +209,7 @@ export async function renderPdfs(book: AssembledBook, htmlDir: string, tab: Prom
 async function printParts(
   page: Page,
   htmlDir: string,
-  options: {html?: string; name: string; ids: string[]; targets: string[]; timeoutMs: number; onProgress?: (detail: string) => void},
+  options: {html?: string; name: string; ids: string[]; targets: string[]; geometry: PageGeometry; timeoutMs: number; onProgress?: (detail: string) => void},
   hooks: {whileFontsLoad: () => void; beforePrint: () => Promise<void>},
 ): Promise<Printed> {
   // Print media from the start: measured as printed, and laid out once before the print, not twice.
@@ -205,6 +225,7 @@ async function printParts(
   hooks.whileFontsLoad();
   const placeholders = await prepareLocators(page, [...options.ids, ...options.targets]);
   await fontsLoaded(page);
+  const compositions = await composePages(page, options.ids, options.geometry);
   await hooks.beforePrint();
   const images = await imageResolutions(page);
   const slots = await measureSlots(page);
@@ -213,12 +234,25 @@ async function printParts(
   options.onProgress?.(options.html ? `printing ${options.ids.length} part${options.ids.length === 1 ? '' : 's'}` : 'printing');
   const pdf = await printPage(page, options.timeoutMs);
   const ofPart = <T extends {part: string}>(list: T[], id: string) => list.filter((item) => item.part === id);
-  return {pdf, width, placeholders, parts: options.ids.map((id) => ({id, slots: ofPart(slots, id), headings: ofPart(headings, id), images: ofPart(images, id)}))};
+  return {
+    pdf,
+    width,
+    placeholders,
+    parts: options.ids.map((id, index) => ({id, slots: ofPart(slots, id), headings: ofPart(headings, id), images: ofPart(images, id), composition: compositions[index]!})),
+  };
 }
 
+/**
+ * Waits until the web fonts the page's text needs are loaded. A font is asked for only when the layout
+ * needs it, and the layout may not have run yet when the page has loaded (seen on a busy machine: the
+ * pages were composed with fallback glyphs, then printed with the real ones): the layout is forced first.
+ */
 async function fontsLoaded(page: Page) {
   await page.evaluate(async () => {
-    await document.fonts.ready;
+    do {
+      document.body.getBoundingClientRect();
+      await document.fonts.ready;
+    } while (document.fonts.status !== 'loaded');
   });
 }
 
@@ -241,7 +275,7 @@ async function imageResolutions(page: Page): Promise<ImageResolution[]> {
 function sheetsOf(book: AssembledBook, pages: PageInfo[]): Sheet[] {
   return pages.map((info) => {
     const furnished = info.role !== 'blank' && info.part.hasRunningHeads;
-    const head = furnished && info.role === 'body' ? (info.side === 'verso' ? book.config.title : info.part.title) : undefined;
+    const head = furnished && info.role === 'body' ? (info.side === 'verso' ? book.config.title : info.part.runningHead) : undefined;
     return {side: info.side, head, folio: furnished ? info.label : undefined};
   });
 }

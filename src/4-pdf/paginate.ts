@@ -17,6 +17,8 @@ export interface PlannedPart {
   id: string;
   kind: string;
   title: string;
+  /** Over its rectos. */
+  runningHead?: string;
   startsOnRecto: boolean;
   hasRunningHeads: boolean;
 }
@@ -358,19 +360,30 @@ function readOutline(document: PDFDocument, headings: PageHeading[]): [string, L
   if (outlinesRef instanceof PDFRef) context.delete(outlinesRef);
   document.catalog.delete(PDFName.of('Outlines'));
 
-  // Chromium's titles may repeat a heading's text, and leave out spaces.
+  // Chromium's titles may repeat a heading's text, or pieces of it (a title broken into clauses comes out
+  // as “追“新”　追“新”　从要素从要素驱动驱动…”), and leave out spaces: the heading's text must be found
+  // in the title in order, in no more than twice its length.
   const squeeze = (text: string) => text.replace(/\s+/g, '');
   const result: [string, Located][] = [];
   let next = 0;
   for (const heading of headings) {
     const text = squeeze(heading.text);
     if (!text) continue;
-    const at = entries.findIndex((entry, index) => index >= next && squeeze(entry.title).includes(text));
+    const at = entries.findIndex((entry, index) => index >= next && titles(squeeze(entry.title), text));
     if (at < 0) continue;
     next = at + 1;
     if (heading.id) result.push([heading.id, entries[at]!]);
   }
   return result;
+}
+
+/** Whether an outline title written by Chromium is the title of a heading with this text. */
+function titles(title: string, text: string): boolean {
+  if (title.includes(text)) return true;
+  if (title.length > 2 * text.length) return false;
+  let found = 0;
+  for (const character of title) if (character === text[found]) found++;
+  return found === text.length;
 }
 
 interface LinkAnnotation {

@@ -9,6 +9,7 @@ import type {AssembledBook} from '../3-assemble/index.js';
 import type {Cache} from '../cache.js';
 import {contentStreams, makeBlackPure, openPdf, pageStartText, removeUnreachable, type TextFonts} from '../pdf-content.js';
 import {nameType0Font, subsetTag} from './furniture.js';
+import type {Composition} from './compose.js';
 import type {LayoutUnit} from './layout-check.js';
 import {destinationId, pagesOfParts, type PageHeading, type SlotRequest} from './paginate.js';
 import {readObjects, writeObjects} from './pdf-objects.js';
@@ -36,6 +37,8 @@ export interface PrintedPart {
   slots: SlotRequest[];
   headings: PageHeading[];
   images: ImageResolution[];
+  /** What composing its pages did and found (kept: a part taken from the last print is not composed again). */
+  composition: Composition;
 }
 
 export interface KeptPrint {

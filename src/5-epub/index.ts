@@ -15,6 +15,7 @@ import {fromHtml} from 'hast-util-from-html';
 import {toXast} from 'hast-util-to-xast';
 import type {Browser} from 'puppeteer-core';
 import {toXml} from 'xast-util-to-xml';
+import {visit} from 'unist-util-visit';
 import type {Root} from 'hast';
 import type {AssembledBook} from '../3-assemble/index.js';
 import {faceList, fontFaceCss} from '../3-assemble/fonts.js';
@@ -266,6 +267,10 @@ function withLabels(document: PartDocument, pages: PrintPage[]): {xhtml: string;
 }
 
 function writeDocument(tree: Root, pages: PageStart[], fileOf: Map<string, string>): {xhtml: string; placed: number[]} {
+  // Where each block comes from in the manuscript is for the print's layout messages, not for readers.
+  visit(tree, 'element', (node) => {
+    delete node.properties.dataSource;
+  });
   const placed = insertPageBreaks(tree, pages).map((label) => pages.findIndex((page) => page.label === label));
   // Links to other parts point at their files (the print book is one page, the EPUB one file a part).
   const xhtml = toXml(toXast(tree)).replace(/href="#([^"]+)"/g, (whole, id: string) => (fileOf.has(id) ? `href="${fileOf.get(id)}"` : whole));

@@ -43,6 +43,12 @@ describe('the hard cases', () => {
       'split-dash-ellipsis': 0,
       'single-character-last-line': 0,
       'space-between-han': 0,
+      overflow: 0,
+      'off-grid': 0,
+      'underfilled-page': 0,
+      'widow-orphan': 0,
+      'short-title-line': 0,
+      'page-count': 0,
     });
   });
 

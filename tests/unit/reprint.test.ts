@@ -14,7 +14,7 @@ const kept = (prints: Record<string, number> = {}): KeptPrint => ({
   chromium: '',
   width: 367.5,
   data: new Uint8Array(),
-  parts: IDS.map((id) => ({id, key: id, print: prints[id] ?? 0, pages: 2, pageStarts: [], slots: [], headings: [], images: []})),
+  parts: IDS.map((id) => ({id, key: id, print: prints[id] ?? 0, pages: 2, pageStarts: [], slots: [], headings: [], images: [], composition: {id, counts: {overflow: 0, 'off-grid': 0, 'underfilled-page': 0, 'widow-orphan': 0, 'short-title-line': 0}, pages: 2, floated: 0, examples: []}})),
 });
 
 describe('planPrint', () => {
