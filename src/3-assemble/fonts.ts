@@ -107,6 +107,7 @@ function byCodePoints(a: string, b: string): number {
 
 export async function subsetFonts(faces: FaceSpec[], text: string, projectRoot: string, cache?: Cache): Promise<FontSubsets> {
   const units = fontUnits(text);
+  const invisible = [...new Set(text)].filter((character) => /\p{Default_Ignorable_Code_Point}/u.test(character)).sort(byCodePoints);
   const covered = new Set<string>();
   const absent = new Set<string>();
   const files: SubsetFontFile[] = [];
@@ -115,10 +116,10 @@ export async function subsetFonts(faces: FaceSpec[], text: string, projectRoot: 
     const sources = await faceSources(face, projectRoot);
     for (const file of sources.absent) absent.add(file);
     // The files that are there are part of the key: a face set up later sets more characters.
-    const key = cache?.key(JSON.stringify(face), JSON.stringify(sources.present.map((source) => source.file)), wanted.join('\n'));
+    const key = cache?.key(JSON.stringify(face), JSON.stringify(sources.present.map((source) => source.file)), wanted.join('\n'), invisible.join(''));
     let subsets = key ? await cache!.getJson<CachedSubset[]>('fonts', key) : undefined;
     if (!subsets) {
-      subsets = await subsetFace(face, sources.present, wanted, cache);
+      subsets = await subsetFace(face, sources.present, wanted, invisible, cache);
       if (key) cache!.setJson('fonts', key, subsets);
     }
     const slug = face.family.toLowerCase().replace(/[^a-z0-9]+/g, '-');
@@ -155,8 +156,12 @@ function sets(subset: CachedSubset, unit: string): boolean {
  * keeps only the characters a file has, so the subset itself tells what the file covered — the big
  * files are never decoded a second time just to read their character maps.
  */
-async function subsetFace(face: FaceSpec, sources: SourceFile[], wanted: string[], cache?: Cache): Promise<CachedSubset[]> {
+async function subsetFace(face: FaceSpec, sources: SourceFile[], wanted: string[], invisible: string[], cache?: Cache): Promise<CachedSubset[]> {
   const remaining = new Set(wanted);
+  // The format characters of the text (zero-width space, bidi marks…) are claimed by the face's first
+  // file. A browser makes them invisible with whichever font it sets them in, but one that no file of
+  // the family claims sends it looking through the machine's fonts (seen: an RLM set in DejaVu Serif).
+  let unclaimed = invisible;
   const subsets: CachedSubset[] = [];
   for (const source of sources) {
     const candidates = [...remaining].filter((unit) => !source.ranges || [...unit].every((character) => inRanges(character.codePointAt(0)!, source.ranges!)));
@@ -165,17 +170,41 @@ async function subsetFace(face: FaceSpec, sources: SourceFile[], wanted: string[
     // files that have it, not the whole face.
     const identity = cache ? await stat(source.file).then((file) => `${source.file} ${file.size} ${file.mtimeMs}`) : '';
     const names = source.rename ? {family: source.rename, weight: face.weight, style: face.style} : undefined;
-    const key = cache?.key(identity, JSON.stringify(names ?? null), candidates.join('\n'));
+    const key = cache?.key(identity, JSON.stringify(names ?? null), candidates.join('\n'), unclaimed.join(''));
     let parts = key ? await cache!.getJson<CachedSubset[]>('font-slices', key) : undefined;
     if (!parts) {
-      parts = await subsetSource(await sourceFont(source.file, cache), candidates, names);
+      parts = await subsetSource(await sourceFont(source.file, cache), candidates, names, unclaimed);
       if (key) cache!.setJson('font-slices', key, parts);
     }
+    if (parts.length > 0) unclaimed = [];
     for (const part of parts) for (const unit of candidates) if (sets(part, unit)) remaining.delete(unit);
     subsets.push(...parts);
     if (remaining.size === 0) break;
   }
-  return subsets;
+  return withoutSharedCharacters(subsets);
+}
+
+/**
+ * A letter set with its marks by a later file (ê̄ from Noto CJK) is claimed by that file alone: where
+ * two files of one family claim a character, the browser may take either, and the earlier one may
+ * have the letter but not set the marks over it.
+ */
+function withoutSharedCharacters(subsets: CachedSubset[]): CachedSubset[] {
+  const claimed = new Set<number>();
+  for (const subset of subsets) for (const cluster of subset.clusters ?? []) for (const codePoint of clusterCodePoints(cluster)) claimed.add(codePoint);
+  if (claimed.size === 0) return subsets;
+  return subsets
+    .map((subset) => {
+      const own = new Set((subset.clusters ?? []).flatMap(clusterCodePoints));
+      return {...subset, codePoints: subset.codePoints.filter((codePoint) => own.has(codePoint) || !claimed.has(codePoint))};
+    })
+    .filter((subset) => subset.codePoints.length > 0);
+}
+
+/** A cluster's characters and its precomposed form: the browser must find them all in one file. */
+function clusterCodePoints(cluster: string): number[] {
+  const composed = cluster.normalize('NFC');
+  return [...new Set([...cluster, ...([...composed].length === 1 ? [composed] : [])])].map((character) => character.codePointAt(0)!);
 }
 
 /**
@@ -184,21 +213,24 @@ async function subsetFace(face: FaceSpec, sources: SourceFile[], wanted: string[
  * font does not fit, it fails (or, seen with a 51 MB font, returns a truncated font), and the units are
  * subset in two halves, each a file of its own.
  */
-async function subsetSource(source: Uint8Array, units: string[], names?: FaceNames): Promise<CachedSubset[]> {
+async function subsetSource(source: Uint8Array, units: string[], names?: FaceNames, invisible: string[] = []): Promise<CachedSubset[]> {
   // A letter with marks may be set from its precomposed form (harfbuzz composes when the font has it).
   const composed = units.filter((unit) => [...unit].length > 1).map((unit) => unit.normalize('NFC')).filter((form) => [...form].length === 1);
-  const characters = [...new Set([...units, ...composed].join(''))].sort(byCodePoints).join('');
+  // With the format characters goes the space, which harfbuzz draws them with (at no width).
+  const characters = [...new Set([...units, ...composed, ...invisible, ...(invisible.length > 0 ? [' '] : [])].join(''))].sort(byCodePoints).join('');
   const data = await subsetFont(Buffer.from(source), characters, {targetFormat: 'truetype'}).catch(() => undefined);
   const font = data && (fontkit.create(Buffer.from(data)) as fontkit.Font);
   if (!data || !font || !isWhole(font)) {
     if (units.length < 2) throw new Error(`harfbuzz could not subset a font to “${units.join('')}”`);
     const half = Math.ceil(units.length / 2);
-    return [...(await subsetSource(source, units.slice(0, half), names)), ...(await subsetSource(source, units.slice(half), names))];
+    return [...(await subsetSource(source, units.slice(0, half), names, invisible)), ...(await subsetSource(source, units.slice(half), names))];
   }
   const inFont = characterSet(font);
-  const codePoints = [...characters].map((character) => character.codePointAt(0)!).filter((codePoint) => inFont.has(codePoint));
-  if (codePoints.length === 0) return [];
   const clusters = units.filter((unit) => [...unit].length > 1 && setsCluster(font, unit, inFont));
+  // The file claims (in its unicode-range) the characters it sets, and the whole of each cluster it sets.
+  const singles = units.filter((unit) => [...unit].length === 1).map((unit) => unit.codePointAt(0)!).filter((codePoint) => inFont.has(codePoint));
+  if (singles.length === 0 && clusters.length === 0) return [];
+  const codePoints = [...new Set([...singles, ...clusters.flatMap(clusterCodePoints), ...invisible.map((character) => character.codePointAt(0)!)])].sort((a, b) => a - b);
   return [{codePoints, ...(clusters.length > 0 ? {clusters} : {}), data: Buffer.from(names ? renameFont(data, names) : data).toString('base64')}];
 }
 
@@ -303,6 +335,16 @@ function unicodeRange(codePoints: number[]): string {
     index = end + 1;
   }
   return ranges.join(', ');
+}
+
+/** Every character a face can set from its files that are there (for the tests and for reports). */
+export async function faceCharacters(face: FaceSpec, projectRoot: string): Promise<Set<number>> {
+  const characters = new Set<number>();
+  for (const source of (await faceSources(face, projectRoot)).present) {
+    const font = fontkit.create(Buffer.from(await sourceFont(source.file))) as fontkit.Font;
+    for (const codePoint of characterSet(font)) if (!source.ranges || inRanges(codePoint, source.ranges)) characters.add(codePoint);
+  }
+  return characters;
 }
 
 /**
