@@ -5,6 +5,8 @@
 import {createRequire} from 'node:module';
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
+import * as fontkit from 'fontkit';
+import {readFaceSpecs, subsetFonts} from '../../src/3-assemble/fonts.js';
 import {build, type BuildResult} from '../../src/build.js';
 import {cli, epubcheck, epubText, pdffonts, pdfPageTexts, PROJECT, temporaryDirectory, writeManuscript} from '../helpers.js';
 
@@ -69,19 +71,19 @@ const PRINTED = [STANDARD.join(''), NAMES, SYMBOLS, MARKED, UYGHUR, ...INVISIBLE
 let result: BuildResult;
 let seconds: number;
 
-beforeAll(async () => {
-  const manuscript = await writeManuscript({
-    'book.yaml': 'title: 罕字𡒄之书\nauthors: [䶮某]\n',
-    'cases/01-standard.md': CASE_STANDARD,
-    'cases/02-rare.md': CASE_RARE,
-  });
-  const started = performance.now();
-  result = await build({manuscriptDir: manuscript, outDir: await temporaryDirectory('characters'), cacheDir: await temporaryDirectory('characters-cache')});
-  seconds = (performance.now() - started) / 1000;
-  console.log(`characters book: built cold in ${seconds.toFixed(1)} s (${Object.entries(result.stats?.timings ?? {}).map(([stage, ms]) => `${stage} ${(ms / 1000).toFixed(1)} s`).join(', ')})`);
-}, 600_000);
-
 describe('a book with every character of the 通用规范汉字表, rare names, symbols, Uyghur, code and invisible characters', () => {
+  beforeAll(async () => {
+    const manuscript = await writeManuscript({
+      'book.yaml': 'title: 罕字𡒄之书\nauthors: [䶮某]\n',
+      'cases/01-standard.md': CASE_STANDARD,
+      'cases/02-rare.md': CASE_RARE,
+    });
+    const started = performance.now();
+    result = await build({manuscriptDir: manuscript, outDir: await temporaryDirectory('characters'), cacheDir: await temporaryDirectory('characters-cache')});
+    seconds = (performance.now() - started) / 1000;
+    console.log(`characters book: built cold in ${seconds.toFixed(1)} s (${Object.entries(result.stats?.timings ?? {}).map(([stage, ms]) => `${stage} ${(ms / 1000).toFixed(1)} s`).join(', ')})`);
+  }, 600_000);
+
   it('builds, with a warning at each dropped control character and nothing else', () => {
     const messages = result.files.flatMap((file) => file.messages.map((message) => `${file.basename}:${message.line}:${message.column} ${message.fatal ? 'error' : 'warning'} ${message.ruleId}`));
     expect(result.ok).toBe(true);
@@ -133,4 +135,32 @@ describe('a character that no face has', () => {
     expect(run.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(run.stderr).toContain(`${path.relative(PROJECT, root)}/cases/01.md:5:5: error: “\u{F0000}” (U+F0000) is in none of the book’s fonts [missing-glyph]`);
   });
+});
+
+describe('the whole CJK Unified Ideographs block and Extension A', () => {
+  let text = '';
+  for (const [from, to] of [[0x4E00, 0x9FFF], [0x3400, 0x4DBF]] as const) for (let codePoint = from; codePoint <= to; codePoint++) text += String.fromCodePoint(codePoint);
+  const whole = (file: {data: Uint8Array; codePoints: number[]}) => {
+    const font = fontkit.create(Buffer.from(file.data)) as fontkit.Font & {loca: {offsets: number[]}; directory: {tables: {glyf: {length: number}}}};
+    expect(font.loca.offsets.at(-1)).toBe(font.directory.tables.glyf.length);
+    for (const codePoint of file.codePoints.filter((_, index) => index % 97 === 0)) expect(font.glyphForCodePoint(codePoint).path.commands.length).toBeGreaterThan(0);
+    return font.postscriptName;
+  };
+
+  it('is subset from the serif faces with none missing', async () => {
+    const serif = (await readFaceSpecs(path.join(PROJECT, 'styles/fonts.yaml'))).find((face) => face.family === 'Noto Serif SC' && face.weight === 400)!;
+    const {files, missing} = await subsetFonts([serif], text, PROJECT);
+    expect(missing).toEqual([]);
+    expect(new Set(files.map(whole))).toEqual(new Set(['NotoSerifSC-Regular', 'NotoSerifCJKsc-Regular', 'BabelStoneHan']));
+  }, 600_000);
+
+  it('and Extension B from Hanazono alone, in several files, as harfbuzz’s memory cannot take it at once', async () => {
+    let extensionB = '';
+    for (let codePoint = 0x20000; codePoint <= 0x2A6DF; codePoint++) extensionB += String.fromCodePoint(codePoint);
+    const {files, missing} = await subsetFonts([{family: 'Hanazono', weight: 400, style: 'normal', epub: false, sources: ['./fonts/HanaMinB.ttf']}], extensionB, PROJECT);
+    // The characters of Unicode 13 and 14 that Hanazono (2017) predates; BabelStone has them.
+    expect(missing.map((character) => character.codePointAt(0)!.toString(16)).join(' ')).toBe('2a6d7 2a6d8 2a6d9 2a6da 2a6db 2a6dc 2a6dd 2a6de 2a6df');
+    expect(files.length).toBeGreaterThan(1);
+    for (const file of files) expect(whole(file)).toBe('HanaMinB');
+  }, 600_000);
 });
