@@ -124,7 +124,8 @@ export async function subsetFonts(faces: FaceSpec[], text: string, projectRoot: 
     }
     const slug = face.family.toLowerCase().replace(/[^a-z0-9]+/g, '-');
     subsets.forEach((subset, index) => {
-      for (const unit of wanted) if (sets(subset, unit)) covered.add(unit);
+      const sets = setter(subset);
+      for (const unit of wanted) if (sets(unit)) covered.add(unit);
       files.push({
         family: face.family,
         weight: face.weight,
@@ -147,8 +148,11 @@ interface CachedSubset {
   data: string;
 }
 
-function sets(subset: CachedSubset, unit: string): boolean {
-  return [...unit].length === 1 ? subset.codePoints.includes(unit.codePointAt(0)!) : Boolean(subset.clusters?.includes(unit));
+/** Whether a subset sets a unit: a character it claims, or a letter with marks it sets whole. */
+function setter(subset: CachedSubset): (unit: string) => boolean {
+  const codePoints = new Set(subset.codePoints);
+  const clusters = new Set(subset.clusters);
+  return (unit) => ([...unit].length === 1 ? codePoints.has(unit.codePointAt(0)!) : clusters.has(unit));
 }
 
 /**
@@ -177,7 +181,10 @@ async function subsetFace(face: FaceSpec, sources: SourceFile[], wanted: string[
       if (key) cache!.setJson('font-slices', key, parts);
     }
     if (parts.length > 0) unclaimed = [];
-    for (const part of parts) for (const unit of candidates) if (sets(part, unit)) remaining.delete(unit);
+    for (const part of parts) {
+      const sets = setter(part);
+      for (const unit of candidates) if (sets(unit)) remaining.delete(unit);
+    }
     subsets.push(...parts);
     if (remaining.size === 0) break;
   }
