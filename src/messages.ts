@@ -16,6 +16,17 @@ function place(file: VFile, reason: string, at: Place, ruleId: string, hint: str
   return message;
 }
 
+/**
+ * Line and column of `offset` in `source` (a file's text), the column in characters as an editor counts
+ * them: 𡒄 is one character, though two UTF-16 units.
+ */
+export function characterPoint(source: string, offset: number): Point {
+  const lineStart = source.lastIndexOf('\n', offset - 1) + 1;
+  let line = 1;
+  for (let at = source.indexOf('\n'); at >= 0 && at < lineStart; at = source.indexOf('\n', at + 1)) line++;
+  return {line, column: [...source.slice(lineStart, offset)].length + 1, offset};
+}
+
 /** A problem that stops the build (exit code 1). */
 export function reportError(file: VFile, reason: string, at: Place, ruleId: string, hint?: string): VFileMessage {
   const message = place(file, reason, at, ruleId, hint);

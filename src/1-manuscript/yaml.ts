@@ -6,6 +6,7 @@ import {isMap, isPair, isScalar, parseDocument, type Document, type Node as Yaml
 import type {z} from 'zod';
 import type {Point, Position} from 'unist';
 import {closest, reportError} from '../messages.js';
+import {hasStrayCharacters, reportStrayCharacters, withoutStrayCharacters} from '../stray-characters.js';
 
 // Aliases are legitimate YAML but a few thousand of them expand into gigabytes (a "billion laughs").
 const MAX_ALIAS_COUNT = 100;
@@ -46,6 +47,9 @@ export function parseYaml<Schema extends z.ZodType>(source: YamlSource, schema: 
       'Aliases (*name) may be used only a few times; write the values out instead.');
     return undefined;
   }
+
+  reportStrayCharacters(source.file, source.text, source.offset);
+  if (hasStrayCharacters(source.text)) data = withoutStray(data);
 
   const result = schema.safeParse(data);
   if (result.success) return {data: result.data, positionOf: (path) => place(nodeRange(doc, path.map(String)))};
@@ -112,6 +116,14 @@ function positionMapper(source: YamlSource): PositionMapper {
     return found ?? {line: 1, column: 1, offset: 0};
   };
   return (range) => ({start: point(range[0] ?? 0), end: point(range[1] ?? range[0] ?? 0)});
+}
+
+/** `data` with the stray characters taken out of every string in it. */
+function withoutStray(data: unknown): unknown {
+  if (typeof data === 'string') return withoutStrayCharacters(data);
+  if (Array.isArray(data)) return data.map(withoutStray);
+  if (data instanceof Date || typeof data !== 'object' || data === null) return data;
+  return Object.fromEntries(Object.entries(data).map(([key, value]) => [withoutStrayCharacters(key), withoutStray(value)]));
 }
 
 function firstLine(text: string): string {

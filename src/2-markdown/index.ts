@@ -22,6 +22,7 @@ import remarkFigure from './remark-figure.js';
 import remarkLiteralDirectives from './remark-literal-directives.js';
 import remarkParagraphLength from './remark-paragraph-length.js';
 import remarkRefuseHtml from './remark-refuse-html.js';
+import remarkStrayCharacters from './remark-stray-characters.js';
 import {checkSourceLimits} from './limits.js';
 import {unified} from 'unified';
 import remarkParse from 'remark-parse';
@@ -110,6 +111,7 @@ export function createProcessor(options: ProcessorOptions) {
     .use(remarkGfm)
     .use(remarkCjkFriendly)
     .use(remarkDirective)
+    .use(remarkStrayCharacters)
     .use(remarkRefuseHtml)
     .use(remarkParagraphLength)
     .use(remarkFigure, {final: options.final})

@@ -6,12 +6,11 @@ import path from 'node:path';
 import {fromHtml} from 'hast-util-from-html';
 import {toHtml} from 'hast-util-to-html';
 import {toString} from 'hast-util-to-string';
-import {location} from 'vfile-location';
 import {VFile} from 'vfile';
 import type {BookConfig, Manuscript} from '../1-manuscript/index.js';
 import type {ChapterContent, Heading, ImageAsset} from '../2-markdown/index.js';
 import type {Cache} from '../cache.js';
-import {reportError} from '../messages.js';
+import {characterPoint, reportError} from '../messages.js';
 import {PROJECT_ROOT, STYLES_DIR} from '../project.js';
 import {fontFaceCss, readFaceSpecs, subsetFonts, type SubsetFontFile} from './fonts.js';
 import {GeometryError, geometryVariables, pageGeometry, readPageRules, type PageGeometry} from './geometry.js';
@@ -85,10 +84,9 @@ const PART_RULES: Record<PartKind, {startsOnRecto: boolean; hasRunningHeads: boo
 
 /**
  * Characters printed besides the text: folios (arabic and roman), the 印张 (0.75), the emphasis dot
- * (着重号), the hyphens drawn where a line breaks at a soft hyphen and the ellipsis of a running head
- * cut short.
+ * (着重号) and the ellipsis of a running head cut short.
  */
-const EXTRA_CHARACTERS = '0123456789.ivxlcdm\u25CF-\u2010…';
+const EXTRA_CHARACTERS = '0123456789.ivxlcdm\u25CF…';
 
 const STYLESHEETS = ['styles/fonts.css', 'styles/base.css', 'styles/print.css'];
 
@@ -141,7 +139,7 @@ export async function assembleBook(manuscript: Manuscript, chapters: ChapterCont
   const fontText = text + wordCount + cover.text + EXTRA_CHARACTERS + stylesheets.generatedText;
   const fonts = await subsetFonts(await readFaceSpecs(path.join(STYLES_DIR, 'fonts.yaml')), fontText, PROJECT_ROOT, options.cache);
   const files: VFile[] = [];
-  for (const character of fonts.missing) reportMissingGlyph(character, manuscript, chapters, files);
+  for (const unit of fonts.missing) reportMissingGlyph(unit, fonts.absent, manuscript, chapters, files);
   if (fonts.missing.length > 0) return {files};
 
   const images = uniqueImages(chapters);
@@ -221,15 +219,21 @@ function uniqueImages(chapters: ChapterContent[]): ImageAsset[] {
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Points at the first place the character is written: a chapter, book.yaml, else a style or template. */
-function reportMissingGlyph(character: string, manuscript: Manuscript, chapters: ChapterContent[], files: VFile[]) {
-  const codePoint = `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-  const reason = `“${character}” (${codePoint}) is in none of the book’s fonts`;
-  const hint = 'Use another character, or add a face that has it to styles/fonts.yaml.';
+/**
+ * Points at the first place the character (or letter with its combining marks) is written: a chapter,
+ * book.yaml, else a style or template. Columns count characters, as an editor's does.
+ */
+function reportMissingGlyph(unit: string, absent: string[], manuscript: Manuscript, chapters: ChapterContent[], files: VFile[]) {
+  const codePoints = [...unit].map((character) => `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(' ');
+  const reason = `“${unit}” (${codePoints}) is in none of the book’s fonts`;
+  const hint = absent.length > 0
+    ? `The font files for rare characters are not set up (${absent.join(', ')}): run \`npm run setup\`.`
+    : 'Use another character, or add a face that has it to styles/fonts.yaml.';
   for (const file of [manuscript.bookFile, ...chapters.map((content) => content.chapter.file)]) {
-    const offset = String(file.value ?? '').indexOf(character);
+    const source = String(file.value ?? '');
+    const offset = [unit, unit.normalize('NFD'), unit.normalize('NFC'), [...unit][0]!].map((form) => source.indexOf(form)).find((found) => found >= 0) ?? -1;
     if (offset < 0) continue;
-    reportError(file, reason, location(file).toPoint(offset), 'missing-glyph', hint);
+    reportError(file, reason, characterPoint(source, offset), 'missing-glyph', hint);
     return;
   }
   const file = new VFile({path: path.join(STYLES_DIR, 'fonts.yaml')});

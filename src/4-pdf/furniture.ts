@@ -8,7 +8,7 @@ import {PDFArray, PDFDict, PDFName, type PDFDocument, type PDFFont, type PDFPage
 import subsetFont from 'subset-font';
 import {parse as parseYaml} from 'yaml';
 import {z} from 'zod';
-import type {SubsetFontFile} from '../3-assemble/fonts.js';
+import {isLayoutOnly, type SubsetFontFile} from '../3-assemble/fonts.js';
 import type {Cache} from '../cache.js';
 import {POINTS_PER_MM} from '../pdf-content.js';
 import {STYLES_DIR} from '../project.js';
@@ -161,6 +161,8 @@ export class DrawnFonts {
   private split(text: string, families: string[], weight: number): {file: SubsetFontFile; text: string}[] {
     const runs: {file: SubsetFontFile; text: string}[] = [];
     for (const character of text) {
+      // Zero-width and format characters in a title: nothing to draw (fonts.ts subsets no glyph for them).
+      if (isLayoutOnly(character)) continue;
       const codePoint = character.codePointAt(0)!;
       const file = families
         .map((family) => this.fonts.find((font) => font.family === family && font.weight === weight && font.codePoints.includes(codePoint)))

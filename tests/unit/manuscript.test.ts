@@ -32,6 +32,17 @@ describe('readManuscript', () => {
     expect(manuscript!.chapters[0]!.meta).toEqual({title: '案例', authors: ['甲']});
   });
 
+  it('takes control characters out of book.yaml and frontmatter values, each reported where it was', async () => {
+    const {manuscript, messages} = await read({
+      'book.yaml': 'title: "𡒄书\u0007名"\nauthors: [甲\uFEFF乙]\n',
+      'cases/01.md': '---\ntitle: 案\u001b例\n---\n\n正文。\n',
+    });
+    expect(messages).toEqual(['book.yaml:1:11 warning stray-character', 'book.yaml:2:12 warning stray-character', '01.md:2:9 warning stray-character']);
+    expect(manuscript!.book.title).toBe('𡒄书名');
+    expect(manuscript!.book.authors).toEqual(['甲乙']);
+    expect(manuscript!.chapters[0]!.meta.title).toBe('案例');
+  });
+
   it('refuses files that are not UTF-8, naming the line', async () => {
     const gbk = Buffer.concat([Buffer.from('---\ntitle: 案例\n---\n\n'), Buffer.from([0xd5, 0xfd, 0xce, 0xc4, 0x0a])]);
     const {messages} = await read({'book.yaml': 'title: 书\n', 'cases/01.md': gbk});

@@ -3,6 +3,7 @@ import {mkdir, symlink, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import rehypeStringify from 'rehype-stringify';
 import remarkDirective from 'remark-directive';
+import remarkFrontmatterPlugin from 'remark-frontmatter';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import remarkRehype from 'remark-rehype';
@@ -25,6 +26,7 @@ import remarkEditorialQuery from '../../src/2-markdown/remark-editorial-query.js
 import remarkFigure from '../../src/2-markdown/remark-figure.js';
 import remarkLiteralDirectives from '../../src/2-markdown/remark-literal-directives.js';
 import remarkRefuseHtml from '../../src/2-markdown/remark-refuse-html.js';
+import remarkStrayCharacters from '../../src/2-markdown/remark-stray-characters.js';
 import {temporaryDirectory} from '../helpers.js';
 
 async function run(markdown: string, remarkPlugins: PluggableList, rehypePlugins: PluggableList = [], filePath = '/manuscript/cases/01.md') {
@@ -128,6 +130,26 @@ describe('remark-refuse-html', () => {
   it('reports raw HTML with its position instead of dropping it', async () => {
     const {messages} = await run('正文\n\n<script>alert(1)</script>\n\n文字<b>粗</b>', [remarkRefuseHtml]);
     expect(messages).toEqual(['3:1 error no-raw-html', '5:3 error no-raw-html', '5:7 error no-raw-html']);
+  });
+});
+
+describe('remark-stray-characters', () => {
+  it('removes control characters and a byte-order mark, each reported where it was, columns in characters', async () => {
+    const {html, messages} = await run('𡒄𡒄正文\u0007一\uFEFF二\n\n`代码\u0000`[链\u001b接](ab.md "题\u0008目") ![图\u0001](p.png)', [remarkStrayCharacters]);
+    expect(html).toBe('<p>𡒄𡒄正文一二</p>\n<p><code>代码</code><a href="ab.md" title="题目">链接</a> <img src="p.png" alt="图"></p>');
+    expect(messages).toEqual(['1:5 warning stray-character', '1:7 warning stray-character', '3:4 warning stray-character', '3:8 warning stray-character', '3:20 warning stray-character', '3:28 warning stray-character']);
+  });
+
+  it('keeps U+FFFD and the invisible characters layout needs, and reports U+FFFD', async () => {
+    const text = '乱码\uFFFD，零宽\u200B空格，连接\u200D符，\u2060，\u00AD，\u200E\u202B\u202C，葛\u{E0100}，e\u0301';
+    const {html, messages} = await run(text, [remarkStrayCharacters]);
+    expect(html).toBe(`<p>${text}</p>`);
+    expect(messages).toEqual(['1:3 warning replacement-character']);
+  });
+
+  it('leaves the frontmatter to the YAML reader', async () => {
+    const {messages} = await run('---\ntitle: a\u0007\n---\n\n正文\u0007', [[remarkFrontmatterPlugin, ['yaml']], remarkStrayCharacters]);
+    expect(messages).toEqual(['5:3 warning stray-character']);
   });
 });
 
