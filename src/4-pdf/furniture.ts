@@ -63,7 +63,13 @@ export interface TextBlock {
   /** Left edge of the text block, and its width, in PDF points on the page as printed (every page alike). */
   left: number;
   width: number;
+  /** The margins above and below it, from the trim edges, points (when known). */
+  top?: number;
+  bottom?: number;
 }
+
+/** Gap kept between the furniture and the text block on a page whose margins are smaller than furniture.yaml's distances. */
+const CLEARANCE_MM = 1;
 
 /**
  * The fonts of what pdf-lib draws (running heads, folios, the page numbers written into the pages): the
@@ -247,7 +253,9 @@ export function drawSheet(page: PDFPage, sheet: Sheet, style: FurnitureStyle, fo
 
   if (sheet.head) {
     const face = {families: [style.head.family], weight: style.head.weight, size: style.head.size};
-    const baseline = trim.y + trim.height - mm(style.head.baseline);
+    // On a small page (margins smaller than furniture.yaml expects) the head moves up, clear of the text.
+    const fromTop = Math.min(mm(style.head.baseline), (block.top ?? Infinity) - mm(style.head.ruleGap + CLEARANCE_MM));
+    const baseline = trim.y + trim.height - fromTop;
     const text = `q 0 g BT\n${fonts.show(page, sheet.head, face, left + (block.width - fonts.width(sheet.head, face)) / 2, baseline)}\nET Q`;
     const y = round(baseline - mm(style.head.ruleGap));
     const rule = style.head.rule > 0 ? `\nq 0 G ${style.head.rule} w ${round(left)} ${y} m ${round(right)} ${y} l S Q` : '';
@@ -257,6 +265,7 @@ export function drawSheet(page: PDFPage, sheet: Sheet, style: FurnitureStyle, fo
     const face = {families: [style.folio.family], weight: style.folio.weight, size: style.folio.size};
     const width = fonts.width(sheet.folio, face);
     const x = style.folio.align === 'center' ? left + (block.width - width) / 2 : sheet.side === 'recto' ? right - width : left;
-    content.append(page, asArtifact(`q 0 g BT\n${fonts.show(page, sheet.folio, face, x, trim.y + mm(style.folio.baseline))}\nET Q`));
+    const fromBottom = Math.min(mm(style.folio.baseline), (block.bottom ?? Infinity) - style.folio.size - mm(CLEARANCE_MM));
+    content.append(page, asArtifact(`q 0 g BT\n${fonts.show(page, sheet.folio, face, x, trim.y + fromBottom)}\nET Q`));
   }
 }
