@@ -5,6 +5,7 @@ import {mkdir, realpath, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {Browser} from 'puppeteer-core';
 import {VFile} from 'vfile';
+import {location} from 'vfile-location';
 import {readManuscript, type Manuscript} from './1-manuscript/index.js';
 import {renderChapters, type ChapterContent} from './2-markdown/index.js';
 import {assembleBook, TemplateError, type AssembledBook} from './3-assemble/index.js';
@@ -236,6 +237,11 @@ async function buildBook(manuscript: Manuscript, files: VFile[], {launching, ope
   const htmlDir = path.join(staging, 'html');
   const date = buildDate(book);
   const names = outputNames(book.config.title);
+  if (names.shortened) {
+    const title = String(manuscript.bookFile.value ?? '').search(/^title[ \t]*:/m);
+    reportWarning(manuscript.bookFile, `the title is too long for a file name: the outputs are named “${names.epub}” and so on`, title < 0 ? undefined : location(manuscript.bookFile).toPoint(title),
+      'title-length', 'A shorter title, or a subtitle for the rest, gives them the whole title.');
+  }
   const kinds = options.pdf ?? ['print', 'screen'];
   {
     let markPrinted!: () => void;
@@ -333,11 +339,25 @@ function buildDate(book: AssembledBook): Date {
   return new Date('2025-01-01T00:00:00Z');
 }
 
-function outputNames(title: string) {
-  const base = title.replace(/[\\/:*?"<>|\s]+/g, '-').replace(/^-+|-+$/g, '') || 'book';
+/**
+ * The outputs' file names, from the book's title: without the characters file systems refuse, not
+ * hidden (no leading dot), and short enough for every file system (a name may have 255 bytes; a
+ * Chinese character takes 3): a longer title is cut, and `shortened` says so.
+ */
+export function outputNames(title: string) {
+  const full = title.replace(/[\\/:*?"<>|\s\p{Cc}]+/gu, '-').replace(/^[-.]+|-+$/g, '') || 'book';
+  let base = '';
+  for (const character of full) {
+    if (Buffer.byteLength(base + character) > MAX_NAME_BYTES) break;
+    base += character;
+  }
+  base = base.replace(/-+$/, '');
   const names = {html: 'html', screenPdf: `${base}.pdf`, printPdf: `${base}-print.pdf`, epub: `${base}.epub`};
-  return {...names, pdf: (kind: PdfKind) => (kind === 'print' ? names.printPdf : names.screenPdf)};
+  return {...names, shortened: base !== full, pdf: (kind: PdfKind) => (kind === 'print' ? names.printPdf : names.screenPdf)};
 }
+
+/** Bytes of an output's name before its ending (-print.pdf): well under the 255 that file systems allow. */
+const MAX_NAME_BYTES = 150;
 
 async function writeAssets(htmlDir: string, book: AssembledBook) {
   const targets = book.assets.map((asset) => path.join(htmlDir, asset.path));

@@ -18,6 +18,7 @@ import remarkCommentary from './remark-commentary.js';
 import remarkEditorialQuery from './remark-editorial-query.js';
 import remarkFigure from './remark-figure.js';
 import remarkLiteralDirectives from './remark-literal-directives.js';
+import remarkNormalizeUnicode from './remark-normalize-unicode.js';
 import remarkParagraphLength from './remark-paragraph-length.js';
 import remarkRefuseHtml from './remark-refuse-html.js';
 import {checkSourceLimits} from './limits.js';
@@ -108,6 +109,7 @@ export function createProcessor(options: ProcessorOptions) {
     .use(remarkGfm)
     .use(remarkCjkFriendly)
     .use(remarkDirective)
+    .use(remarkNormalizeUnicode)
     .use(remarkRefuseHtml)
     .use(remarkParagraphLength)
     .use(remarkFigure, {final: options.final})
