@@ -47,7 +47,13 @@ export const PATTERNS: Pattern[] = [
   {name: '> nested quotes, one line', body: (n) => `${'> '.repeat(n)}a`, atLimit: LIMITS.nesting},
   {name: '- nested lists, one line', body: (n) => `${'- '.repeat(n)}a`, atLimit: LIMITS.nesting},
   {name: 'lists nested by indentation', body: (n) => Array.from({length: n}, (_, i) => `${'  '.repeat(i)}- a`).join('\n'), atLimit: LIMITS.nesting},
-  {name: '> and - nested, n lines each', body: (n) => Array.from({length: n}, () => `${'> - '.repeat(16)}a`).join('\n')},
+  {name: '> and - nested 32 deep, n lines', body: (n) => Array.from({length: n}, () => `${'> - '.repeat(16)}a`).join('\n'), atLimit: LIMITS.nestedLines / 31},
+  // Closing a container inside a list item copies every event read so far (micromark's document
+  // tokenizer, EditMap.consume): lists of quotes or lists grow with the square of their items.
+  {name: '- > a, n items', body: (n) => '- > a\n'.repeat(n), atLimit: LIMITS.nestedLines},
+  {name: '- a with an indented - b, n lines', body: (n) => '- a\n  - b\n'.repeat(n / 2), atLimit: LIMITS.nestedLines * 2},
+  {name: '> - > - a, n lines', body: (n) => '> - > - a\n'.repeat(n), atLimit: LIMITS.nestedLines / 3},
+  {name: 'lists of 10 nested items between paragraphs, n lines', body: (n) => '- a\n  - b\n  - c\n- d\n  - e\n  - f\n- g\n  - h\n  - i\n  - j\n\n段落。\n\n'.repeat(Math.ceil(n / 10))},
   {name: ':::directives nested', body: (n) => `${Array.from({length: n}, (_, i) => `${':'.repeat(3 + n - i)}commentary`).join('\n')}\n${Array.from({length: n}, (_, i) => ':'.repeat(4 + i)).join('\n')}`, atLimit: LIMITS.directives},
   {name: ':a[ text directives unclosed', body: (n) => ':a['.repeat(n), atLimit: LIMITS.brackets},
   {name: 'table of n rows × 10 columns', body: (n) => `${'|a'.repeat(10)}|\n${'|-'.repeat(10)}|\n${`${'|x'.repeat(10)}|\n`.repeat(n)}`},
@@ -76,7 +82,7 @@ async function time(body: string): Promise<number> {
 
 async function series(pattern: Pattern) {
   const rows: string[] = [];
-  for (let n = 1000; ; n *= 2) {
+  for (let n = 250; ; n *= 2) {
     const body = pattern.body(n);
     if (body.length > MAX_CHARACTERS) break;
     let ms: number;

@@ -26,6 +26,12 @@ export const LIMITS = {
   /** Delimiters, and brackets, in one chapter: many paragraphs at the limit above add up. */
   chapterDelimiters: 10_000,
   chapterBrackets: 10_000,
+  /**
+   * Lists or quotes opened inside another (`- > a`, `- - a`, an indented `- b`; a line 32 deep counts
+   * 31), in one chapter: closing each, the parser copies all it has read so far, so their time grows
+   * with their number times the chapter's length.
+   */
+  nestedLines: 500,
 };
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
@@ -40,7 +46,7 @@ export function checkSourceLimits(file: VFile): boolean {
   // Counted per paragraph (lines between blank lines) and per chapter, outside fenced code.
   let fence: string | undefined;
   const paragraph = {line: 0, delimiters: 0, brackets: 0, reported: false};
-  const chapter = {delimiters: 0, brackets: 0, reported: false};
+  const chapter = {delimiters: 0, brackets: 0, reported: false, nested: 0};
   lines.forEach((line, index) => {
     const place = {line: index + 1, column: 1};
     const fenced = FENCE.exec(line)?.[1];
@@ -56,6 +62,16 @@ export function checkSourceLimits(file: VFile): boolean {
     const depth = (containers.match(/>|[-*+]|\d{1,9}[.)]/g) ?? []).length;
     const indentation = /^[ \t]*/.exec(line)![0].replace(/\t/g, '    ').length;
     const run = /([*_[\]~`])\1{63,}/.exec(line);
+    // Each container inside another counts: a line 32 deep costs what 31 lines one deep do.
+    const nestedMarker = /^( {2,})(?:>|[-*+]\s|\d{1,9}[.)]\s)/.exec(line);
+    const inner = Math.max(depth - 1, 0) + (nestedMarker ? Math.ceil(nestedMarker[1]!.length / 4) : 0);
+    const wasUnder = chapter.nested <= LIMITS.nestedLines;
+    // (A line past the depth limit is reported as such.)
+    if (depth <= LIMITS.nesting) chapter.nested += inner;
+    if (wasUnder && chapter.nested > LIMITS.nestedLines) {
+      reportError(file, `more than ${LIMITS.nestedLines} lists or quotes inside others in the chapter by this line: the Markdown would take minutes to read`, place, 'nesting-limit',
+        'Split the chapter, or make some of the inner lists plain paragraphs.');
+    }
     if (depth > LIMITS.nesting) reportError(file, `${depth} quotes or lists inside one another (the limit is ${LIMITS.nesting})`, place, 'nesting-limit');
     else if (indentation > LIMITS.indentation) reportError(file, `a line indented by ${indentation} columns (the limit is ${LIMITS.indentation})`, place, 'nesting-limit');
     if (run) reportError(file, `${run[0].length} “${run[1]}” in a row`, {line: index + 1, column: run.index + 1}, 'run-limit', 'This is not Markdown an editor writes: is the file a broken export?');

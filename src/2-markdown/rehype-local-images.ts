@@ -48,16 +48,20 @@ const rehypeLocalImages: Plugin<[LocalImagesOptions], Root> = (options) => async
   });
   const assets = new Map<string, ImageAsset>();
   // Read and decoded at once (decoding runs in libvips's threads), each file once.
-  const loads = new Map<string, Promise<ImageAsset | undefined>>();
+  const loads = new Map<string, Promise<ImageAsset | Refusal>>();
   const loaded = await Promise.all(images.map((node) => {
     const src = String(node.properties.src ?? '');
-    const load = loads.get(src) ?? loadImage(node, file, options.root);
-    loads.set(src, load);
-    return load;
+    const first = !loads.has(src);
+    if (first) loads.set(src, loadImage(src, file, options.root));
+    return loads.get(src)!.then((result) => ({result, first}));
   }));
+  // Reported in the order of the chapter, whichever image was checked first.
   for (const [index, node] of images.entries()) {
-    const asset = loaded[index];
-    if (!asset) continue;
+    const {result: asset, first} = loaded[index]!;
+    if ('reason' in asset) {
+      if (first) reportError(file, asset.reason, node, 'image', asset.hint);
+      continue;
+    }
     if (!assets.has(asset.name)) assets.set(asset.name, {...asset, place: node.position});
     node.properties.src = `images/${asset.name}`;
     node.properties.width = asset.width;
@@ -66,12 +70,14 @@ const rehypeLocalImages: Plugin<[LocalImagesOptions], Root> = (options) => async
   file.data.images = [...assets.values()];
 };
 
-async function loadImage(node: Element, file: VFile, root: string): Promise<ImageAsset | undefined> {
-  const src = String(node.properties.src ?? '');
-  const fail = (reason: string, hint?: string) => {
-    reportError(file, reason, node, 'image', hint);
-    return undefined;
-  };
+/** Why an image cannot be used. */
+interface Refusal {
+  reason: string;
+  hint?: string;
+}
+
+async function loadImage(src: string, file: VFile, root: string): Promise<ImageAsset | Refusal> {
+  const fail = (reason: string, hint?: string): Refusal => ({reason, hint});
   if (!src) return fail('an image without a file path');
   if (/^[a-z][a-z0-9+.-]*:|^\/\//i.test(src)) {
     return fail(`image “${src}” is a URL: the build never downloads anything`, 'Save the image in the manuscript’s images/ folder and give its relative path.');
