@@ -56,8 +56,8 @@ export const PATTERNS: Pattern[] = [
   {name: 'lists of 10 nested items between paragraphs, n lines', body: (n) => '- a\n  - b\n  - c\n- d\n  - e\n  - f\n- g\n  - h\n  - i\n  - j\n\n段落。\n\n'.repeat(Math.ceil(n / 10))},
   {name: ':::directives nested', body: (n) => `${Array.from({length: n}, (_, i) => `${':'.repeat(3 + n - i)}commentary`).join('\n')}\n${Array.from({length: n}, (_, i) => ':'.repeat(4 + i)).join('\n')}`, atLimit: LIMITS.directives},
   {name: ':a[ text directives unclosed', body: (n) => ':a['.repeat(n), atLimit: LIMITS.brackets},
-  {name: 'table of n rows × 10 columns', body: (n) => `${'|a'.repeat(10)}|\n${'|-'.repeat(10)}|\n${`${'|x'.repeat(10)}|\n`.repeat(n)}`},
-  {name: 'footnote references and definitions', body: (n) => `${Array.from({length: n}, (_, i) => `a[^${i}]`).join(' ')}\n\n${Array.from({length: n}, (_, i) => `[^${i}]: b`).join('\n')}`},
+  {name: 'table of n rows × 10 columns', body: (n) => `${'|a'.repeat(10)}|\n${'|-'.repeat(10)}|\n${`${'|x'.repeat(10)}|\n`.repeat(n)}`, atLimit: LIMITS.tableRows - 2},
+  {name: 'footnote references and definitions', body: (n) => `${Array.from({length: n}, (_, i) => `a[^${i}]`).join('\n\n')}\n\n${Array.from({length: n}, (_, i) => `[^${i}]: b`).join('\n')}`, atLimit: LIMITS.footnotes / 2},
   {name: 'www. autolinks in one paragraph', body: (n) => 'www.a.com '.repeat(n)},
 ];
 

@@ -32,6 +32,10 @@ export const LIMITS = {
    * with their number times the chapter's length.
    */
   nestedLines: 500,
+  /** Rows of one table (lines with a `|`, without a blank line between): a table's time grows with their square. */
+  tableRows: 500,
+  /** Footnote marks and notes (`[^…]`) in one chapter. */
+  footnotes: 2000,
 };
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
@@ -45,8 +49,8 @@ export function checkSourceLimits(file: VFile): boolean {
   let open = 0;
   // Counted per paragraph (lines between blank lines) and per chapter, outside fenced code.
   let fence: string | undefined;
-  const paragraph = {line: 0, delimiters: 0, brackets: 0, reported: false};
-  const chapter = {delimiters: 0, brackets: 0, reported: false, nested: 0};
+  const paragraph = {line: 0, delimiters: 0, brackets: 0, rows: 0, reported: false};
+  const chapter = {delimiters: 0, brackets: 0, reported: false, nested: 0, footnotes: 0};
   lines.forEach((line, index) => {
     const place = {line: index + 1, column: 1};
     const fenced = FENCE.exec(line)?.[1];
@@ -79,7 +83,7 @@ export function checkSourceLimits(file: VFile): boolean {
     else if (/^\s*:::+[a-z]/i.test(line) && ++open > LIMITS.directives) reportError(file, `more than ${LIMITS.directives} :::directives open inside one another`, place, 'nesting-limit');
 
     if (line.trim() === '') {
-      Object.assign(paragraph, {line: 0, delimiters: 0, brackets: 0, reported: false});
+      Object.assign(paragraph, {line: 0, delimiters: 0, brackets: 0, rows: 0, reported: false});
       return;
     }
     paragraph.line ||= index + 1;
@@ -90,6 +94,13 @@ export function checkSourceLimits(file: VFile): boolean {
     chapter.delimiters += delimiters;
     chapter.brackets += brackets;
     const hint = 'Is this text what the chapter should hold (a broken export, a pasted file)? Otherwise, split the paragraph or chapter.';
+    if (line.includes('|') && ++paragraph.rows === LIMITS.tableRows + 1) {
+      reportError(file, `a table of more than ${LIMITS.tableRows} rows: the Markdown would take minutes to read`, {line: paragraph.line, column: 1}, 'markup-limit', 'Split the table, or give the data as an appendix file of its own.');
+    }
+    const footnotes = line.match(/\[\^/g)?.length ?? 0;
+    if (chapter.footnotes <= LIMITS.footnotes && (chapter.footnotes += footnotes) > LIMITS.footnotes) {
+      reportError(file, `more than ${LIMITS.footnotes} footnote marks and notes in the chapter by this line: the Markdown would take minutes to read`, place, 'markup-limit', hint);
+    }
     if (!paragraph.reported && (paragraph.delimiters > LIMITS.delimiters || paragraph.brackets > LIMITS.brackets)) {
       paragraph.reported = true;
       const [what, limit] = paragraph.delimiters > LIMITS.delimiters ? ['emphasis or code marks (*, _, ~, `)', LIMITS.delimiters] : ['opening brackets', LIMITS.brackets];
