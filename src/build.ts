@@ -1,10 +1,11 @@
 // A build: the stages in the order data flows, stopping at the first stage that finds errors.
-// Outputs are written to a staging folder inside the out folder and moved into place only when all of
-// them are made, so a failed build leaves the previous book untouched.
-import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises';
+// Outputs are written to a staging folder inside the out folder and published only when all of them
+// are made (src/publish.ts), so a failed or killed build leaves the previous book untouched.
+import {mkdir, realpath, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {Browser} from 'puppeteer-core';
 import {VFile} from 'vfile';
+import {location} from 'vfile-location';
 import {readManuscript, type Manuscript} from './1-manuscript/index.js';
 import {renderChapters, type ChapterContent} from './2-markdown/index.js';
 import {assembleBook, TemplateError, type AssembledBook} from './3-assemble/index.js';
@@ -12,7 +13,11 @@ import {explainChromiumFailure, launchBrowser, openConfinedPage, renderPdfs, typ
 import {packageEpub} from './5-epub/index.js';
 import {preflight, type PreflightReport} from './6-preflight/index.js';
 import {Cache, DEFAULT_CACHE_DIR} from './cache.js';
+import {isInside} from './files.js';
+import {whenInterrupted} from './interrupt.js';
 import {hasErrors, reportError, reportWarning} from './messages.js';
+import {PROJECT_ROOT} from './project.js';
+import {folderError, OutFolder, OutFolderError} from './publish.js';
 
 export interface BuildOptions {
   manuscriptDir: string;
@@ -27,11 +32,19 @@ export interface BuildOptions {
   cacheDir?: string | false;
   /** Called as each stage starts, and with a detail as it goes (“case 3 of 50”), for a progress display. */
   onStage?: (stage: string, detail?: string) => void;
+  /** Take over an out folder that holds files the build did not make (src/publish.ts). */
+  force?: boolean;
+  /** Empty the cache first: every stage's work is done again. */
+  clean?: boolean;
+  /** How long to wait for another build into the same out folder (default 10 minutes). */
+  lockWaitMs?: number;
 }
 
 export type PdfKind = 'print' | 'screen';
 
 export interface BuildOutputs {
+  /** The folder that holds this build's files (the out folder's names are links into it). */
+  folder: string;
   html: string;
   screenPdf?: string;
   printPdf?: string;
@@ -61,7 +74,6 @@ export interface BuildResult {
   stats?: BuildStats;
 }
 
-const MANIFEST = '.outputs.json';
 /** Print resolution below which pictures look soft. */
 const MIN_DPI = 300;
 
@@ -107,30 +119,89 @@ class Stages {
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const stages = new Stages(options.onStage);
   const outDir = path.resolve(options.outDir);
-  const staging = path.join(outDir, `.staging-${process.pid}-${Date.now()}`);
-  // Chromium starts, and opens the tab the book is printed in, while the manuscript is read, its
-  // Markdown processed and the book assembled.
+  const refused = await refusedOutFolder(outDir, options.manuscriptDir, options.cacheDir);
+  if (refused) return {ok: false, files: [outFolderProblem(outDir, refused)]};
+  // Chromium starts, and opens the tab the book is printed in, while the out folder is locked, the
+  // manuscript read, its Markdown processed and the book assembled.
   const launching = launchBrowser();
-  const opening = launching.then((browser) => openConfinedPage(browser, path.join(staging, 'html'), {first: true}));
+  launching.catch(() => undefined);
+  const folderOpening = OutFolder.open(outDir, {force: options.force, lockWaitMs: options.lockWaitMs, onWait: (holder) => options.onStage?.('waiting', `for another build into this folder (${holder})`)});
+  folderOpening.catch(() => undefined);
+  const opening = Promise.all([launching, folderOpening]).then(([browser, folder]) => openConfinedPage(browser, path.join(folder.staging, 'html'), {first: true}));
   opening.catch(() => undefined);
   let closing: Promise<void> | undefined;
   // A Chromium that crashed cannot be closed: its error must not hide the one that explains the failure.
   const closeBrowser = () => (closing ??= launching.then((browser) => browser.close()).catch(() => undefined));
+  // Interrupted (Ctrl-C, kill): Chromium is killed at once, the staging folder and the lock removed.
+  const forget = whenInterrupted(async () => {
+    const browser = await Promise.race([launching.catch(() => undefined), Promise.resolve(undefined)]);
+    killChromium(browser);
+    await (await folderOpening.catch(() => undefined))?.abandon();
+  });
+  if (options.clean) await Cache.clear(options.cacheDir === false ? undefined : options.cacheDir ?? DEFAULT_CACHE_DIR);
   const cacheOpening = options.cacheDir === false ? undefined : Cache.open(options.cacheDir ?? DEFAULT_CACHE_DIR);
   cacheOpening?.catch(() => undefined);
   let cache: Cache | undefined;
+  let folder: OutFolder | undefined;
   try {
+    try {
+      folder = await folderOpening;
+    } catch (error) {
+      if (error instanceof OutFolderError) return {ok: false, files: [outFolderProblem(outDir, error)]};
+      throw error;
+    }
     const {manuscript, files} = await stages.run('read', () => readManuscript(options.manuscriptDir));
     cache = await cacheOpening;
     if (!manuscript || hasErrors(files)) return {ok: false, files};
-    return await buildBook(manuscript, files, {launching, opening, closeBrowser, staging, outDir}, options, stages, cache);
+    const result = await buildBook(manuscript, files, {launching, opening, closeBrowser, folder}, options, stages, cache);
+    if (cache?.damaged.length) files.push(cache.report());
+    return result;
   } catch (error) {
+    if (error instanceof OutFolderError) return {ok: false, files: [outFolderProblem(outDir, error)]};
     // Once closed on purpose, Chromium explains nothing.
     throw closing ? error : explainChromiumFailure(error, await launching.catch(() => undefined));
   } finally {
     await cache?.flush();
     await closeBrowser();
+    await folder?.close();
+    forget();
   }
+}
+
+/** Kills Chromium and every process it started (puppeteer starts it as the leader of its process group). */
+function killChromium(browser: Browser | undefined) {
+  const pid = browser?.process()?.pid;
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    browser?.process()?.kill('SIGKILL');
+  }
+}
+
+/**
+ * An out folder no build may write into, whatever is in it: the manuscript folder or one holding it, or
+ * one holding the tool itself or its cache.
+ */
+async function refusedOutFolder(outDir: string, manuscriptDir: string, cacheDir: string | false | undefined): Promise<OutFolderError | undefined> {
+  const out = await realpath(outDir).catch(() => undefined);
+  if (!out) return undefined;
+  const real = async (folder: string) => realpath(folder).catch(() => path.resolve(folder));
+  const manuscript = await real(manuscriptDir);
+  if (isInside(out, manuscript)) {
+    return new OutFolderError(out === manuscript ? 'the out folder is the manuscript folder' : 'the out folder holds the manuscript folder', 'The outputs go to a folder of their own: give one with --out, for example --out out.');
+  }
+  for (const folder of [PROJECT_ROOT, ...(cacheDir === false ? [] : [cacheDir ?? DEFAULT_CACHE_DIR])]) {
+    if (isInside(out, await real(folder))) return new OutFolderError('the out folder holds the tool’s own files', 'The outputs go to a folder of their own: give one with --out, for example --out out.');
+  }
+  return undefined;
+}
+
+/** An out folder problem as a message on the out folder. */
+function outFolderProblem(outDir: string, error: OutFolderError): VFile {
+  const file = new VFile({path: outDir});
+  reportError(file, error.message, undefined, 'out-folder', error.hint);
+  return file;
 }
 
 interface Workspace {
@@ -138,16 +209,19 @@ interface Workspace {
   opening: Promise<ConfinedPage>;
   /** Closes Chromium (once): called as soon as the build needs it no more. */
   closeBrowser: () => Promise<void>;
-  /** Where the outputs are made, then moved into `outDir`. */
-  staging: string;
-  outDir: string;
+  /** The out folder: the outputs are made in its staging folder, then published. */
+  folder: OutFolder;
 }
 
-async function buildBook(manuscript: Manuscript, files: VFile[], {launching, opening, closeBrowser, staging, outDir}: Workspace, options: BuildOptions, stages: Stages, cache?: Cache): Promise<BuildResult> {
+async function buildBook(manuscript: Manuscript, files: VFile[], {launching, opening, closeBrowser, folder}: Workspace, options: BuildOptions, stages: Stages, cache?: Cache): Promise<BuildResult> {
+  const {staging, dir: outDir} = folder;
   const chapters = await stages.run('markdown', () =>
     renderChapters(manuscript, {final: options.final, cache, onChapter: (done, total) => stages.progress(`chapter ${done} of ${total}`)}),
   );
   if (hasErrors(files)) return {ok: false, files};
+  // An out folder inside the manuscript is refused if it holds a file the book is made from.
+  const inputs = [manuscript.bookFile.path, ...manuscript.chapters.map((chapter) => chapter.file.path)];
+  folder.checkInputs([...(await Promise.all(inputs.map((file) => realpath(file).catch(() => file)))), ...chapters.flatMap((content) => content.images.map((image) => image.source))]);
 
   let book: AssembledBook | undefined;
   try {
@@ -163,13 +237,18 @@ async function buildBook(manuscript: Manuscript, files: VFile[], {launching, ope
   const htmlDir = path.join(staging, 'html');
   const date = buildDate(book);
   const names = outputNames(book.config.title);
+  if (names.shortened) {
+    const title = String(manuscript.bookFile.value ?? '').search(/^title[ \t]*:/m);
+    reportWarning(manuscript.bookFile, `the title is too long for a file name: the outputs are named “${names.epub}” and so on`, title < 0 ? undefined : location(manuscript.bookFile).toPoint(title),
+      'title-length', 'A shorter title, or a subtitle for the rest, gives them the whole title.');
+  }
   const kinds = options.pdf ?? ['print', 'screen'];
-  try {
+  {
     let markPrinted!: () => void;
     const printed = new Promise<void>((resolve) => (markPrinted = resolve));
     // Begun while Chromium may still be starting and the HTML's files are written (the PDF stage plans
     // the print meanwhile): its tab is ready when both are done.
-    const ready = Promise.all([opening, writeAssets(htmlDir, book)]).then(([tab]) => tab);
+    const ready = Promise.all([opening, inOutFolder(outDir, writeAssets(htmlDir, book))]).then(([tab]) => tab);
     const printing = stages.run('pdf', () => renderPdfs(book, htmlDir, ready, {date, pad: options.pad, onProgress: stages.progress, onPrinted: markPrinted, cache, whole: options.final}));
     // The EPUB is begun while Chromium prints (this process would otherwise wait): its page list follows
     // the print pages; its cover is drawn by Chromium while the PDFs are finished here.
@@ -186,20 +265,21 @@ async function buildBook(manuscript: Manuscript, files: VFile[], {launching, ope
     reportLongHeads(pdf.longHeads, chapters, Boolean(options.final));
     // Written into the staging folder while the PDFs are checked (a failed check leaves them unpublished).
     const written = kinds.map(names.pdf);
-    const writing = Promise.all([
+    const writing = inOutFolder(outDir, Promise.all([
       writeFile(path.join(htmlDir, 'index.html'), pdf.html),
       ...kinds.map((kind) => writeFile(path.join(staging, names.pdf(kind)), pdf[kind])),
       writeFile(path.join(staging, names.epub), epub),
-    ]);
+    ]));
     writing.catch(() => undefined);
     const reports = await stages.run('preflight', () => preflightPdfs(pdf, kinds, book, names, outDir, files));
     await writing;
     if (hasErrors(files)) return {ok: false, files};
-    await publish(staging, outDir, [names.html, ...written, names.epub]);
+    const published = await inOutFolder(outDir, folder.publish([names.html, ...written, names.epub]));
     return {
       ok: true,
       files,
       outputs: {
+        folder: published,
         html: path.join(outDir, names.html, 'index.html'),
         screenPdf: kinds.includes('screen') ? path.join(outDir, names.screenPdf) : undefined,
         printPdf: kinds.includes('print') ? path.join(outDir, names.printPdf) : undefined,
@@ -217,9 +297,14 @@ async function buildBook(manuscript: Manuscript, files: VFile[], {launching, ope
         preflight: reports,
       },
     };
-  } finally {
-    await rm(staging, {recursive: true, force: true});
   }
+}
+
+/** What the file system refuses while the outputs are written, as a problem of the out folder. */
+function inOutFolder<T>(outDir: string, work: Promise<T>): Promise<T> {
+  return work.catch((error: unknown) => {
+    throw error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' ? folderError(outDir, error as NodeJS.ErrnoException) : error;
+  });
 }
 
 /**
@@ -283,34 +368,29 @@ function buildDate(book: AssembledBook): Date {
   return new Date('2025-01-01T00:00:00Z');
 }
 
-function outputNames(title: string) {
-  const base = title.replace(/[\\/:*?"<>|\s]+/g, '-').replace(/^-+|-+$/g, '') || 'book';
+/**
+ * The outputs' file names, from the book's title: without the characters file systems refuse, not
+ * hidden (no leading dot), and short enough for every file system (a name may have 255 bytes; a
+ * Chinese character takes 3): a longer title is cut, and `shortened` says so.
+ */
+export function outputNames(title: string) {
+  const full = title.replace(/[\\/:*?"<>|\s\p{Cc}]+/gu, '-').replace(/^[-.]+|-+$/g, '') || 'book';
+  let base = '';
+  for (const character of full) {
+    if (Buffer.byteLength(base + character) > MAX_NAME_BYTES) break;
+    base += character;
+  }
+  base = base.replace(/-+$/, '');
   const names = {html: 'html', screenPdf: `${base}.pdf`, printPdf: `${base}-print.pdf`, epub: `${base}.epub`};
-  return {...names, pdf: (kind: PdfKind) => (kind === 'print' ? names.printPdf : names.screenPdf)};
+  return {...names, shortened: base !== full, pdf: (kind: PdfKind) => (kind === 'print' ? names.printPdf : names.screenPdf)};
 }
+
+/** Bytes of an output's name before its ending (-print.pdf): well under the 255 that file systems allow. */
+const MAX_NAME_BYTES = 150;
 
 async function writeAssets(htmlDir: string, book: AssembledBook) {
   const targets = book.assets.map((asset) => path.join(htmlDir, asset.path));
   for (const folder of new Set([htmlDir, ...targets.map((target) => path.dirname(target))])) await mkdir(folder, {recursive: true});
   // At once: some eighty files (font subsets, stylesheets, pictures), written one after another took 50–150 ms.
   await Promise.all([writeFile(path.join(htmlDir, 'index.html'), book.html), ...book.assets.map((asset, index) => writeFile(targets[index]!, asset.data))]);
-}
-
-/**
- * Moves the staged outputs into the out folder, replacing the previous ones, and removes outputs of
- * an earlier build that this one no longer makes (the book's title changed).
- */
-async function publish(staging: string, outDir: string, names: string[]) {
-  const manifestFile = path.join(outDir, MANIFEST);
-  const previous: string[] = await readFile(manifestFile, 'utf8').then((text) => JSON.parse(text) as string[], () => []);
-  const retired = path.join(staging, '.retired');
-  await mkdir(retired, {recursive: true});
-  for (const name of names) {
-    await rename(path.join(outDir, name), path.join(retired, name)).catch(() => undefined);
-    await rename(path.join(staging, name), path.join(outDir, name));
-  }
-  for (const name of previous.filter((name) => !names.includes(name) && !name.includes('/') && !name.startsWith('.'))) {
-    await rm(path.join(outDir, name), {recursive: true, force: true});
-  }
-  await writeFile(manifestFile, JSON.stringify(names, null, 2));
 }

@@ -1,14 +1,24 @@
 // A content-addressed cache for work a rebuild can skip: each entry is named by a hash of everything it
 // was made from (its source, the settings it depended on and the tool's own code), so an entry is
-// either exactly right or never looked up. Entries are written atomically; a broken one reads as a miss.
+// either exactly right or never looked up. Entries are written atomically, and each carries a hash of
+// its content, checked on every read: an entry damaged on the disk (cut short, bytes changed) is
+// removed, reported, and its work done again; it is never used.
 import {createHash} from 'node:crypto';
-import {mkdir, readdir, readFile, rename, writeFile} from 'node:fs/promises';
+import {mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
+import {VFile} from 'vfile';
+import {reportWarning} from './messages.js';
 import {PROJECT_ROOT} from './project.js';
+
+/** An entry: this mark, the SHA-256 of the content, the content. */
+const MARK = Buffer.from('HZC1');
+const HEADER = MARK.length + 32;
 
 export class Cache {
   private readonly pending = new Set<Promise<void>>();
   private writes = 0;
+  /** Entries found damaged (and removed) in this build. */
+  readonly damaged: string[] = [];
 
   private constructor(
     private readonly dir: string,
@@ -26,8 +36,31 @@ export class Cache {
     return hash.digest('hex');
   }
 
+  /** Empties the cache (`--clean`). */
+  static async clear(dir: string = DEFAULT_CACHE_DIR): Promise<void> {
+    await rm(dir, {recursive: true, force: true});
+  }
+
+  /** The entry's content, if there is one and it is intact (a damaged one is removed). */
   async get(kind: string, key: string): Promise<Buffer | undefined> {
-    return readFile(this.file(kind, key)).catch(() => undefined);
+    const file = this.file(kind, key);
+    const data = await readFile(file).catch(() => undefined);
+    if (!data) return undefined;
+    const content = data.subarray(HEADER);
+    if (data.length >= HEADER && data.subarray(0, MARK.length).equals(MARK) && data.subarray(MARK.length, HEADER).equals(digest(content))) return content;
+    this.damaged.push(path.relative(this.dir, file));
+    await rm(file, {force: true});
+    return undefined;
+  }
+
+  /** The damaged entries of this build, as warnings on the cache folder. */
+  report(): VFile {
+    const file = new VFile({path: this.dir});
+    for (const entry of this.damaged) {
+      reportWarning(file, `the cache entry ${entry} was damaged: it was removed and its work done again`, undefined, 'cache-damaged',
+        'A disk that damages files may damage the outputs too: check it if this happens again.');
+    }
+    return file;
   }
 
   /**
@@ -37,12 +70,13 @@ export class Cache {
    */
   set(kind: string, key: string, data: Uint8Array | string): void {
     const file = this.file(kind, key);
-    // Written later: a copy, in case the caller's buffer is reused meanwhile.
-    const contents = typeof data === 'string' ? data : Buffer.from(data);
+    const content = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    // Written later: a copy (the caller's buffer may be reused meanwhile), with the content's hash.
+    const entry = Buffer.concat([MARK, digest(content), content]);
     const writing = (async () => {
       await mkdir(path.dirname(file), {recursive: true});
       const temporary = `${file}.${process.pid}.${this.writes++}.tmp`;
-      await writeFile(temporary, contents);
+      await writeFile(temporary, entry);
       await rename(temporary, file);
     })();
     this.pending.add(writing);
@@ -70,6 +104,10 @@ export class Cache {
   private file(kind: string, key: string): string {
     return path.join(this.dir, kind, key.slice(0, 2), key);
   }
+}
+
+function digest(content: Uint8Array): Buffer {
+  return createHash('sha256').update(content).digest();
 }
 
 /** The cache lives in the project, beside the tool whose work it keeps. */

@@ -9,13 +9,14 @@ import {formatPreflight, preflight} from './6-preflight/index.js';
 import {BrowserUnavailableError, ChromiumFailedError} from './4-pdf/index.js';
 import {checkManuscript} from './check/index.js';
 import {DEFAULT_PORT, startDevServer} from './dev/server.js';
+import {exitOnSignals} from './interrupt.js';
 import {hasErrors} from './messages.js';
 import {createCase, NewCaseError} from './new-case.js';
 import {formatReport, jsonMessages} from './report.js';
 import type {VFile} from 'vfile';
 
 const USAGE = `Usage:
-  npm run build [-- --manuscript <dir>] [--out <dir>] [--final] [--pdf print,screen] [--pad] [--format json]
+  npm run build [-- --manuscript <dir>] [--out <dir>] [--final] [--pdf print,screen] [--pad] [--format json] [--force] [--clean]
       Builds the book: out/html/index.html, the screen PDF, the print PDF and the EPUB.
       --manuscript  the manuscript folder (default: manuscript)
       --out         the output folder (default: out)
@@ -23,6 +24,8 @@ const USAGE = `Usage:
       --pdf         which PDFs to write: print (for the press), screen, or both (default)
       --pad         pad the print PDF with blank pages to a multiple of 4
       --format      json: the messages and the summary as JSON on standard output, for machines
+      --force       take over an out folder that holds files the build did not make
+      --clean       empty the build cache first: everything is made again
   npm run preflight -- <file.pdf> [--trim 170mm×240mm] [--bleed 3mm]
       Reports what a print house checks: pages, page boxes, fonts, image resolution, RGB colour.
   npm run check [-- --manuscript <dir>] [--fix] [--format json]
@@ -72,6 +75,8 @@ async function runBuild(args: string[]): Promise<number> {
     pdf: {type: 'string', default: 'print,screen'},
     pad: {type: 'boolean', default: false},
     format: {type: 'string', default: 'text'},
+    force: {type: 'boolean', default: false},
+    clean: {type: 'boolean', default: false},
   });
   const json = outputFormat(values.format);
   const pdf = String(values.pdf).split(',').map((kind) => kind.trim());
@@ -81,7 +86,8 @@ async function runBuild(args: string[]): Promise<number> {
   const progress = process.stderr.isTTY && !json ? progressLine() : undefined;
   let result;
   try {
-    result = await build({manuscriptDir, outDir: String(values.out), final: Boolean(values.final), pdf: pdf as PdfKind[], pad: Boolean(values.pad), onStage: progress?.update});
+    exitOnSignals(() => progress?.clear());
+    result = await build({manuscriptDir, outDir: String(values.out), final: Boolean(values.final), pdf: pdf as PdfKind[], pad: Boolean(values.pad), force: Boolean(values.force), clean: Boolean(values.clean), onStage: progress?.update});
   } finally {
     progress?.clear();
   }

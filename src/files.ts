@@ -1,6 +1,7 @@
 // File helpers shared by the stages: reading manuscript text safely and keeping every read inside the
 // manuscript folder.
-import {realpath, readFile} from 'node:fs/promises';
+import {realpath, readFile, stat} from 'node:fs/promises';
+import type {Stats} from 'node:fs';
 import path from 'node:path';
 
 /** True when `target` is `root` or lies below it (both already resolved, no `..` left). */
@@ -9,14 +10,58 @@ export function isInside(root: string, target: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
+/** A file followed through its symbolic links, or why it cannot be. */
+export type Resolved = {real: string; inside: boolean} | {problem: string};
+
 /**
  * Resolves `target` through symlinks and checks it stays inside `root`: a link pointing out of the
- * manuscript must not become a way to read other files. Returns undefined when it does not exist.
+ * manuscript must not become a way to read other files. Only a regular file is resolved: a folder, a
+ * named pipe (whose reading would wait for ever) or a device is a problem, said in words.
  */
-export async function resolveInside(root: string, target: string): Promise<{real: string; inside: boolean} | undefined> {
+export async function resolveInside(root: string, target: string): Promise<Resolved> {
+  let real: string;
   try {
-    const real = await realpath(target);
-    return {real, inside: isInside(await realpath(root), real)};
+    real = await realpath(target);
+  } catch (error) {
+    return {problem: fileProblem(error as NodeJS.ErrnoException)};
+  }
+  const info = await stat(real).catch((error: NodeJS.ErrnoException) => error);
+  if (info instanceof Error) return {problem: fileProblem(info)};
+  if (!info.isFile()) return {problem: `is ${kindOf(info)}, not a file`};
+  return {real, inside: isInside(await realpath(root), real)};
+}
+
+/** What the file system's error means for a file that was to be read. */
+export function fileProblem(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOENT':
+      return 'does not exist';
+    case 'ELOOP':
+      return 'is a loop of symbolic links (a link that leads back to itself)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'cannot be read (permission denied)';
+    case 'ENOTDIR':
+      return 'does not exist (a part of its path is a file, not a folder)';
+    case 'ENAMETOOLONG':
+      return 'has a name too long for the file system';
+    default:
+      return `cannot be read (${error.code ?? error.message})`;
+  }
+}
+
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return 'a folder';
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'a special file';
+}
+
+/** A percent-encoded path or fragment decoded; undefined if an escape in it is malformed (`%E4` alone). */
+export function decodePercent(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
   } catch {
     return undefined;
   }

@@ -11,20 +11,46 @@ export const SOURCE = 'hangzhou-lujing';
 function place(file: VFile, reason: string, at: Place, ruleId: string, hint: string | undefined): VFileMessage {
   // A problem with the whole file is placed at its start, so that every message has a line and column.
   const position = at && 'type' in at ? at.position : at;
-  const message = file.message(reason, {place: position ?? {line: 1, column: 1}, ruleId, source: SOURCE});
+  const message = file.message(reason, {place: inCharacters(file, position ?? {line: 1, column: 1}), ruleId, source: SOURCE});
   if (hint) message.note = hint;
   return message;
 }
 
 /**
- * Line and column of `offset` in `source` (a file's text), the column in characters as an editor counts
- * them: 𡒄 is one character, though two UTF-16 units.
+ * Line and column of `offset` in `source` (a file's text), the column in UTF-16 units as the parsers give
+ * them: every message turns columns into characters (inCharacters).
  */
 export function characterPoint(source: string, offset: number): Point {
   const lineStart = source.lastIndexOf('\n', offset - 1) + 1;
   let line = 1;
   for (let at = source.indexOf('\n'); at >= 0 && at < lineStart; at = source.indexOf('\n', at + 1)) line++;
-  return {line, column: [...source.slice(lineStart, offset)].length + 1, offset};
+  return {line, column: offset - lineStart + 1, offset};
+}
+
+/**
+ * Columns counted in characters (code points), as editors count them, not in JavaScript's UTF-16 units,
+ * which the parsers give: 𡒄 (U+21484) is one character and two units. Positions in a file whose text
+ * was not read (not UTF-8) are already in characters.
+ */
+function inCharacters(file: VFile, place: Point | Position): Point | Position {
+  if (typeof file.value !== 'string' || !/[\uD800-\uDBFF]/.test(file.value)) return place;
+  const lines = linesOf(file, file.value);
+  const point = ({line, column, offset}: Point): Point => {
+    const text = lines[line - 1];
+    if (text === undefined || column <= 1) return {line, column, ...(offset === undefined ? {} : {offset})};
+    return {line, column: [...text.slice(0, column - 1)].length + 1, ...(offset === undefined ? {} : {offset})};
+  };
+  return 'start' in place ? {start: point(place.start), end: point(place.end)} : point(place);
+}
+
+const splitLines = new WeakMap<VFile, {value: string; lines: string[]}>();
+
+function linesOf(file: VFile, value: string): string[] {
+  const known = splitLines.get(file);
+  if (known?.value === value) return known.lines;
+  const lines = value.split(/\r?\n|\r/);
+  splitLines.set(file, {value, lines});
+  return lines;
 }
 
 /** A problem that stops the build (exit code 1). */

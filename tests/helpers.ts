@@ -2,6 +2,7 @@
 // furniture excluded because it is marked as an artifact), of an EPUB (spine order), and the
 // paragraphs a manuscript should produce.
 import {execFile} from 'node:child_process';
+import {createHash} from 'node:crypto';
 import {mkdtemp, readdir, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -377,4 +378,40 @@ export function tableOfContents(pages: PdfPage[], titles: string[]): {title: str
     const opening = openingPage(pages, title);
     return {title, printed: new RegExp(`${normalise(title)}…+(\\d+)`).exec(toc)?.[1], opening, folio: opening >= 0 ? folioOf(pages[opening]!) : undefined};
   });
+}
+
+/** Hashes of every output file, to compare a folder before and after. */
+export async function snapshot(dir: string): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const entry of await readdir(dir, {recursive: true, withFileTypes: true})) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    result[path.relative(dir, file)] = createHash('sha256').update(await readFile(file)).digest('hex');
+  }
+  return result;
+}
+
+export async function chromiumProcesses(marker: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const command = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    if (command.includes('chromium') && command.includes(marker)) pids.push(Number(name));
+  }
+  return pids;
+}
+
+/** A process and all its descendants. */
+export async function processTree(pid: number): Promise<number[]> {
+  const tree = [pid];
+  for (const task of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    const children = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
+    for (const child of children.split(' ').filter(Boolean)) tree.push(...(await processTree(Number(child))));
+  }
+  return tree;
+}
+
+export async function alive(pid: number): Promise<boolean> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return status !== '' && !/^State:\s+Z/m.test(status);
 }

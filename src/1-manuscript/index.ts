@@ -83,8 +83,8 @@ const MAX_FILE_BYTES = 5 * 1024 * 1024;
 /** Reads a file into `file.value`; reports unreadable, outside, oversized or non-UTF-8 files. */
 async function readSource(root: string, file: VFile): Promise<string | undefined> {
   const resolved = await resolveInside(root, file.path);
-  if (!resolved) {
-    reportError(file, 'file not found', undefined, 'missing-file');
+  if ('problem' in resolved) {
+    reportError(file, `the file ${resolved.problem}`, undefined, 'missing-file');
     return undefined;
   }
   if (!resolved.inside) {

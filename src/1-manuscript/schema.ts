@@ -3,7 +3,12 @@
 import {z} from 'zod';
 
 const text = z.string({error: 'must be text'}).trim().min(1, {error: 'must not be empty'});
-const names = z.array(text, {error: 'must be a list, one name per line starting with “- ”'}).min(1, {error: 'must list at least one name'});
+/**
+ * Text that is printed, in Unicode's composed form (NFC): an accent typed or pasted as a separate mark
+ * (macOS, copies from PDFs) would print beside its letter. File paths are left as they are.
+ */
+const prose = text.transform((value) => value.normalize('NFC'));
+const names = z.array(prose, {error: 'must be a list, one name per line starting with “- ”'}).min(1, {error: 'must list at least one name'});
 const fileList = z.array(text, {error: 'must be a list of file paths, one per line starting with “- ”'});
 
 const date = z
@@ -99,24 +104,24 @@ function isbn13Valid(digits: string): boolean {
 }
 
 export const bookSchema = z.strictObject({
-  title: text,
-  subtitle: text.optional(),
+  title: prose,
+  subtitle: prose.optional(),
   /** The series the book belongs to, for the cover. */
-  series: text.optional(),
+  series: prose.optional(),
   lang: z
     .string({error: 'must be a language tag such as zh-CN'})
     .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, {error: 'must be a language tag such as zh-CN'})
     .default('zh-CN'),
   authors: names.optional(),
   editors: names.optional(),
-  publisher: text.optional(),
+  publisher: prose.optional(),
   date: date.optional(),
   identifier: identifier.optional(),
   /** 版次 and 印次 on the 版权页, as they are to be printed: “2025年10月第1版”. */
-  edition: text.optional(),
-  printing: text.optional(),
+  edition: prose.optional(),
+  printing: prose.optional(),
   /** The 图书在版编目（CIP）数据 block, as supplied by the CIP office (several lines). */
-  cip: text.optional(),
+  cip: prose.optional(),
   /** A half-title page (书名页 before the title page). */
   halftitle: z.boolean({error: 'must be true or false'}).default(false),
   trim: trim.default({width: 170, height: 240}),
@@ -136,13 +141,13 @@ export const bookSchema = z.strictObject({
 export type BookConfig = z.output<typeof bookSchema>;
 
 export const chapterSchema = z.strictObject({
-  title: text,
-  subtitle: text.optional(),
+  title: prose,
+  subtitle: prose.optional(),
   authors: names.optional(),
   date: date.optional(),
-  source: text.optional(),
+  source: prose.optional(),
   /** The running head (书眉) when the title is too long for it. */
-  'short-title': text.optional(),
+  'short-title': prose.optional(),
 });
 
 export type ChapterMeta = z.output<typeof chapterSchema>;

@@ -20,6 +20,7 @@ import remarkCommentary from './remark-commentary.js';
 import remarkEditorialQuery from './remark-editorial-query.js';
 import remarkFigure from './remark-figure.js';
 import remarkLiteralDirectives from './remark-literal-directives.js';
+import remarkNormalizeUnicode from './remark-normalize-unicode.js';
 import remarkParagraphLength from './remark-paragraph-length.js';
 import remarkRefuseHtml from './remark-refuse-html.js';
 import remarkStrayCharacters from './remark-stray-characters.js';
@@ -112,6 +113,7 @@ export function createProcessor(options: ProcessorOptions) {
     .use(remarkCjkFriendly)
     .use(remarkDirective)
     .use(remarkStrayCharacters)
+    .use(remarkNormalizeUnicode)
     .use(remarkRefuseHtml)
     .use(remarkParagraphLength)
     .use(remarkFigure, {final: options.final})

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type {Element, Root} from 'hast';
 import type {Plugin} from 'unified';
 import {visit} from 'unist-util-visit';
+import {decodePercent} from '../files.js';
 import {reportError} from '../messages.js';
 
 export interface LinksOptions {
@@ -33,12 +34,17 @@ const rehypeLinks: Plugin<[LinksOptions], Root> = (options) => (tree, file) => {
       fail(`a link to “${href}” without its scheme`, 'Write https://….');
       return;
     }
-    const [target = '', fragment] = href.split('#', 2);
+    // Shown and resolved as written: the HTML has the link percent-encoded (#概述 as #%E6%A6%82%E8%BF%B0).
+    const [target = '', fragment] = href.split('#', 2).map((part) => decodePercent(part) ?? part);
+    if (decodePercent(href) === undefined) {
+      fail(`a link to “${target}${fragment === undefined ? '' : `#${fragment}`}” has a malformed %-escape`, 'Write the address as it is (Chinese characters need no escapes); a “%” alone is written %25.');
+      return;
+    }
     if (!target) {
       if (!fragment || !ids.has(fragment)) fail(`a link to “#${fragment ?? ''}”, which is nowhere in this chapter`);
       return;
     }
-    const chapter = options.chapters.get(path.resolve(path.dirname(file.path), decodeURIComponent(target)));
+    const chapter = options.chapters.get(path.resolve(path.dirname(file.path), target));
     if (!chapter) {
       fail(`a link to “${target}”, which is not a chapter of the book`, 'Link to a chapter’s .md file, for example ../cases/02-case.md.');
     } else if (fragment) {

@@ -74,7 +74,7 @@ export function pageGeometry(config: Pick<BookConfig, 'trim' | 'bleed' | 'measur
   const minimum = rules['minimum-margin'];
 
   const [minimumTop, minimumBottom] = [rules['minimum-top'], rules['minimum-bottom']];
-  const charactersPerLine = config.measure ?? Math.floor((width * rules['text-width']) / typeSize);
+  const charactersPerLine = config.measure ?? Math.floor(Math.min(width * rules['text-width'], width - 2 * minimum) / typeSize);
   const linesPerPage = config.lines ?? Math.floor(Math.min(height * rules['text-height'], height - minimumTop - minimumBottom) / line);
   const textWidth = charactersPerLine * typeSize;
   const textHeight = linesPerPage * line;

@@ -17,7 +17,7 @@ import type {SubsetFontFile} from '../3-assemble/fonts.js';
 import type {Cache} from '../cache.js';
 import {asArtifact, drawSheet, DrawnFonts, furnitureTexts, round, SharedContent, type FurnitureStyle, type Sheet} from './furniture.js';
 import type {Destination, PageInfo, Slot} from './paginate.js';
-import {pageFrame, writeSlots} from './slots.js';
+import {printFrame, writeSlots} from './slots.js';
 
 export interface OutlineEntry {
   title: string;
@@ -65,10 +65,10 @@ export async function finishPdfs(input: FinishInput): Promise<{screen: Uint8Arra
 
   // Chromium sets every page as a recto (styles/print.css): the text block is where its page area is.
   // Read before the screen PDF's boxes are set: they change what pdf-lib reports as the page's size.
-  const frame = pageFrame(pages[0]!);
-  const block = {left: frame.a * frame.left, width: input.furniture.width, top: input.furniture.top * POINTS_PER_MM, height: input.furniture.height};
+  const frame = printFrame(pages);
   const sheet = pages[0]!.getSize();
   const mm = (value: number) => value * POINTS_PER_MM;
+  const block = {left: frame.a * frame.left, width: input.furniture.width, top: mm(input.furniture.top), height: input.furniture.height};
   /** A recto's trim box is centred on the sheet Chromium drew; a verso's mirrors it about the text block. */
   const trimBox = (index: number) => {
     const rectoX = (sheet.width - mm(input.trim.width)) / 2;

@@ -79,6 +79,7 @@ export interface TextBlock {
   height: number;
 }
 
+
 /**
  * The fonts of what pdf-lib draws (running heads, folios, the page numbers written into the pages): the
  * book's subset files, cut down again (harfbuzz) to the characters drawn. pdf-lib's own subsetting loses

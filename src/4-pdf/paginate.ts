@@ -11,7 +11,7 @@
 import {PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFRef, PDFString, type PDFDocument, type PDFObject} from 'pdf-lib';
 import type {Page} from 'puppeteer-core';
 import {POINTS_PER_PIXEL} from '../pdf-content.js';
-import {pageFrame, pointOf} from './slots.js';
+import {pointOf, printFrame, type PageFrame} from './slots.js';
 
 export interface PlannedPart {
   id: string;
@@ -316,14 +316,15 @@ function toRoman(value: number): string {
  */
 function readDestinations(document: PDFDocument): [string, Located][] {
   const dests = document.catalog.lookupMaybe(PDFName.of('Dests'), PDFDict);
-  const frames = new Map<PDFRef, ReturnType<typeof pageFrame>>();
   const pages = new Map(document.getPages().map((page) => [page.ref, page]));
   const result: [string, Located][] = [];
+  // Only the margins are used, the same on every page.
+  let frame: PageFrame | undefined;
   for (const [name, value] of dests?.entries() ?? []) {
     const array = document.context.lookup(value as PDFObject, PDFArray);
     const ref = array.get(0);
     if (!(ref instanceof PDFRef) || !pages.has(ref)) continue;
-    const frame = frames.get(ref) ?? frames.set(ref, pageFrame(pages.get(ref)!)).get(ref)!;
+    frame ??= printFrame(document.getPages());
     const point = pointOf(frame, {x: array.lookupMaybe(2, PDFNumber)?.asNumber() ?? 0, y: array.lookupMaybe(3, PDFNumber)?.asNumber() ?? 0});
     result.push([destinationId(name), {ref, ...point}]);
   }

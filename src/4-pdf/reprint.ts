@@ -7,6 +7,7 @@ import {PDFArray, PDFDict, PDFName, PDFNull, PDFNumber, PDFObjectCopier, PDFPage
 import {faceList} from '../3-assemble/fonts.js';
 import type {AssembledBook} from '../3-assemble/index.js';
 import type {Cache} from '../cache.js';
+import {decodePercent} from '../files.js';
 import {contentStreams, makeBlackPure, openPdf, pageStartText, removeUnreachable, type TextFonts} from '../pdf-content.js';
 import {nameType0Font, subsetTag} from './furniture.js';
 import type {Composition} from './compose.js';
@@ -79,12 +80,42 @@ export async function readKeptPrint(cache: Cache, settings: string): Promise<Kep
   }
 }
 
-/** The kept print, opened; undefined if it cannot be read. */
+/** The kept print, opened; undefined if it cannot be read or is not sound (isSoundPrint). */
 export function openKeptPrint(kept: KeptPrint): PDFDocument | undefined {
   try {
-    return readObjects(kept.data);
+    const pdf = readObjects(kept.data);
+    return isSoundPrint(pdf, kept.parts) ? pdf : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether a print (the kept one, or one just spliced) is whole and shaped as the splice and the
+ * pagination read it: its pages are its parts' pages, every content stream can be decoded, its structure
+ * tree has one element per part, and each part's named destination is on the part's first page. A
+ * print that is not cannot be used again: the whole book is printed instead.
+ */
+export function isSoundPrint(pdf: PDFDocument, parts: {id: string; pages: number}[]): boolean {
+  try {
+    const pages = pdf.getPages();
+    if (pages.length !== parts.reduce((sum, part) => sum + part.pages, 0)) return false;
+    if (structureOf(pdf)?.kids.length !== parts.length) return false;
+    for (const page of pages) {
+      if (!page.node.Resources() || !page.node.get(PDFName.of('Contents'))) return false;
+      contentStreams(page);
+    }
+    const dests = pdf.catalog.lookupMaybe(PDFName.of('Dests'), PDFDict);
+    const starts = new Map<string, PDFObject | undefined>();
+    for (const [name, value] of dests?.entries() ?? []) starts.set(destinationId(name), pdf.context.lookup(value, PDFArray).get(0));
+    let first = 0;
+    for (const part of parts) {
+      if (starts.get(part.id) !== pages[first]!.ref) return false;
+      first += part.pages;
+    }
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -179,21 +210,28 @@ export async function wholePrint(
   const keys = new Map(units.map((unit) => [unit.id, unit.key ?? '']));
   // The parts of a whole book's prints are print 0 of what is kept; those spliced in later, 1, 2, ….
   const print = kept ? Math.max(...kept.print.parts.map((part) => part.print)) + 1 : 0;
-  const pieces: OpenedPrint[] = [];
-  for (const printed of fresh) pieces.push(await openPrinted(printed, keys, print));
   const order = units.map((unit) => unit.id);
-  let whole: OpenedPrint = kept ? {pdf: kept.pdf, parts: kept.print.parts} : pieces.shift()!;
+  let whole: OpenedPrint;
   try {
+    const pieces: OpenedPrint[] = [];
+    for (const printed of fresh) pieces.push(await openPrinted(printed, keys, print));
+    let joined: OpenedPrint = kept ? {pdf: kept.pdf, parts: kept.print.parts} : pieces.shift()!;
     for (const piece of pieces) {
-      const spliced = splicePrints(whole, piece, order);
+      const spliced = splicePrints(joined, piece, order);
       if (!spliced) return undefined;
-      const parts = new Map([...whole.parts, ...piece.parts].map((part) => [part.id, part]));
-      whole = {pdf: spliced, parts: order.map((id) => parts.get(id)!)};
+      const parts = new Map([...joined.parts, ...piece.parts].map((part) => [part.id, part]));
+      joined = {pdf: spliced, parts: order.map((id) => parts.get(id)!)};
     }
-  } catch {
+    whole = joined;
+  } catch (error) {
+    // A fresh print that cannot be read is the tool's error when there is nothing else to print from;
+    // with a kept print, it is only a reason to print the whole book.
+    if (!kept && fresh.length === 1) throw error;
     return undefined;
   }
   if (whole.parts.map((part) => part.id).join('\n') !== order.join('\n')) return undefined;
+  // A splice's result is checked as the kept print is: one that is not sound is not used.
+  if ((kept || fresh.length > 1) && !isSoundPrint(whole.pdf, whole.parts)) return undefined;
   return {pdf: whole.pdf, kept: {...printedWith, parts: whole.parts, width: fresh[0]!.width, data: writeObjects(whole.pdf)}, changed: true};
 }
 
@@ -222,7 +260,7 @@ function pageStarts(pdf: PDFDocument): string[] {
 
 /** The ids the book's links point to. */
 function linkTargets(html: string): string[] {
-  return [...new Set([...html.matchAll(/href="#([^"]+)"/g)].map((match) => decodeURIComponent(match[1]!)))];
+  return [...new Set([...html.matchAll(/href="#([^"]+)"/g)].map((match) => decodePercent(match[1]!) ?? match[1]!))];
 }
 
 /**

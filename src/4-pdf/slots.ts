@@ -19,18 +19,34 @@ export interface PageFrame {
   height: number;
   left: number;
   top: number;
+  /** The page area's height, device pixels. */
+  areaHeight: number;
   s: number;
   tx: number;
   ty: number;
 }
 
-export function pageFrame(page: PDFPage): PageFrame {
-  const head = Buffer.from(firstStream(page)).toString('latin1', 0, 4096);
+/** The page's frame; undefined for a page that does not start so (Chromium leaves a page it draws nothing on empty). */
+export function pageFrame(page: PDFPage): PageFrame | undefined {
+  const stream = firstStream(page);
+  const head = stream ? Buffer.from(stream).toString('latin1', 0, 4096) : '';
   const number = String.raw`(-?[\d.]+)`;
-  const match = new RegExp(String.raw`${number} 0 0 -?[\d.]+ 0 ${number} cm\s+q\s+${number} ${number} [\d.]+ [\d.]+ re\s+W\*? n\s+q\s+${number} 0 0 [\d.]+ ${number} ${number} cm`).exec(head);
-  if (!match) throw new Error('the page does not start as Chromium’s pages do');
-  const [a, height, left, top, s, tx, ty] = match.slice(1).map(Number) as [number, number, number, number, number, number, number];
-  return {a, height, left, top, s, tx, ty};
+  const match = new RegExp(String.raw`${number} 0 0 -?[\d.]+ 0 ${number} cm\s+q\s+${number} ${number} [\d.]+ ${number} re\s+W\*? n\s+q\s+${number} 0 0 [\d.]+ ${number} ${number} cm`).exec(head);
+  if (!match) return undefined;
+  const [a, height, left, top, areaHeight, s, tx, ty] = match.slice(1).map(Number) as [number, number, number, number, number, number, number, number];
+  return {a, height, left, top, areaHeight, s, tx, ty};
+}
+
+/**
+ * The frame of a print's pages, whose scale and margins are the same on every page: read from the first
+ * page that has one. Throws when no page has (then the print is not Chromium's, or holds nothing).
+ */
+export function printFrame(pages: PDFPage[]): PageFrame {
+  for (const page of pages) {
+    const frame = pageFrame(page);
+    if (frame) return frame;
+  }
+  throw new Error('no page of the print starts as Chromium’s pages do');
 }
 
 /** A named destination's point in the page's PDF coordinates. */
@@ -59,6 +75,7 @@ export function writeSlots(document: PDFDocument, slots: Slot[], fonts: DrawnFon
   for (const [number, pageSlots] of byPage) {
     const page = pages[number - 1]!;
     const frame = pageFrame(page);
+    if (!frame) throw new Error(`page ${number}, where a page number is to be written, does not start as Chromium’s pages do`);
     const streamRef = firstStreamRef(page);
     const stream = rawStream(document, streamRef);
     const source = Buffer.from(decodeStream(stream)).toString('latin1');
@@ -190,8 +207,13 @@ function firstStreamRef(page: PDFPage): PDFRef {
   return ref;
 }
 
-function firstStream(page: PDFPage): Uint8Array {
-  return decodeStream(rawStream(page.doc, firstStreamRef(page)));
+/** The page's first content stream, decoded; undefined if it has none that can be read. */
+function firstStream(page: PDFPage): Uint8Array | undefined {
+  try {
+    return decodeStream(rawStream(page.doc, firstStreamRef(page)));
+  } catch {
+    return undefined;
+  }
 }
 
 function rawStream(document: PDFDocument, ref: PDFRef): PDFRawStream {

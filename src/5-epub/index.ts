@@ -273,7 +273,8 @@ function writeDocument(tree: Root, pages: PageStart[], fileOf: Map<string, strin
   });
   const placed = insertPageBreaks(tree, pages).map((label) => pages.findIndex((page) => page.label === label));
   // Links to other parts point at their files (the print book is one page, the EPUB one file a part).
-  const xhtml = toXml(toXast(tree)).replace(/href="#([^"]+)"/g, (whole, id: string) => (fileOf.has(id) ? `href="${fileOf.get(id)}"` : whole));
+  // xast-util-to-xml leaves “>” as it is, but XML forbids “]]>” in text.
+  const xhtml = toXml(toXast(tree)).replaceAll(']]>', ']]&gt;').replace(/href="#([^"]+)"/g, (whole, id: string) => (fileOf.has(id) ? `href="${fileOf.get(id)}"` : whole));
   return {xhtml, placed};
 }
 
@@ -341,5 +342,5 @@ function withWordCount(xhtml: string, wordCount: string): string {
 }
 
 function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

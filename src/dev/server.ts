@@ -293,10 +293,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 /** The files of a good build, by URL path; hidden files (the build's manifest) are not served. */
 async function indexBuild(dir: string, result: BuildResult, finishedAt: Date, seconds: number): Promise<GoodBuild> {
   const files = new Map<string, string>();
-  for (const entry of await readdir(dir, {recursive: true, withFileTypes: true})) {
+  // The out folder's names are links into the build's own folder (src/publish.ts): its files are served.
+  const published = result.outputs!.folder;
+  for (const entry of await readdir(published, {recursive: true, withFileTypes: true})) {
     if (!entry.isFile()) continue;
     const file = path.join(entry.parentPath, entry.name);
-    const relative = path.relative(dir, file).split(path.sep);
+    const relative = path.relative(published, file).split(path.sep);
     if (relative.some((part) => part.startsWith('.'))) continue;
     files.set(`/book/${relative.join('/')}`, file);
   }

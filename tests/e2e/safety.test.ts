@@ -2,7 +2,6 @@
 // is fetched from the network, a failed build leaves the previous book as it was, and Chromium never
 // outlives the build.
 import {spawn} from 'node:child_process';
-import {createHash} from 'node:crypto';
 import {readdir, readFile, writeFile} from 'node:fs/promises';
 import {createServer} from 'node:http';
 import type {AddressInfo} from 'node:net';
@@ -10,7 +9,7 @@ import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {syntheticCasebook} from '../../scripts/casebook.js';
 import {launchBrowser, openConfinedPage} from '../../src/4-pdf/browser.js';
-import {cli, PROJECT, temporaryDirectory, writeManuscript} from '../helpers.js';
+import {alive, chromiumProcesses, cli, processTree, PROJECT, snapshot, temporaryDirectory, writeManuscript} from '../helpers.js';
 
 const BOOK = 'title: 测试之书\n';
 const CASE = (body: string) => `---\ntitle: 案例\n---\n\n${body}\n`;
@@ -23,42 +22,6 @@ async function failsWith(files: Record<string, string | Uint8Array>, pattern: Re
   expect(result.stderr).toMatch(pattern);
   expect(result.code).toBe(1);
   return performance.now() - started;
-}
-
-/** Hashes of every output file, to compare a folder before and after. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const result: Record<string, string> = {};
-  for (const entry of await readdir(dir, {recursive: true, withFileTypes: true})) {
-    if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    result[path.relative(dir, file)] = createHash('sha256').update(await readFile(file)).digest('hex');
-  }
-  return result;
-}
-
-async function chromiumProcesses(marker: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const command = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
-    if (command.includes('chromium') && command.includes(marker)) pids.push(Number(name));
-  }
-  return pids;
-}
-
-/** A process and all its descendants. */
-async function processTree(pid: number): Promise<number[]> {
-  const tree = [pid];
-  for (const task of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
-    const children = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
-    for (const child of children.split(' ').filter(Boolean)) tree.push(...(await processTree(Number(child))));
-  }
-  return tree;
-}
-
-async function alive(pid: number): Promise<boolean> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  return status !== '' && !/^State:\s+Z/m.test(status);
 }
 
 describe('hostile and broken manuscripts end quickly, with the place of the problem', () => {
